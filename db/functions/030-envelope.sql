@@ -1,0 +1,83 @@
+create or replace function ledger_private.envelope_errors(p_envelope jsonb)
+returns jsonb
+language plpgsql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_errors jsonb := '[]'::jsonb;
+  v_field text;
+  v_value jsonb;
+  v_text text;
+begin
+  if p_envelope is null or jsonb_typeof(p_envelope) <> 'object' then
+    return jsonb_build_array(jsonb_build_object('path', '', 'message', 'the envelope must be a JSON object'));
+  end if;
+
+  foreach v_field in array array['schema_version', 'tenant_id', 'store_id', 'source_system', 'event_id', 'event_type', 'occurred_at', 'txn_id'] loop
+    v_value := p_envelope -> v_field;
+    if v_value is null or v_value = 'null'::jsonb then
+      v_errors := v_errors || jsonb_build_object('path', v_field, 'message', 'is required');
+    elsif jsonb_typeof(v_value) <> 'string' then
+      v_errors := v_errors || jsonb_build_object('path', v_field, 'message', 'must be a string');
+    elsif v_value #>> '{}' = '' then
+      v_errors := v_errors || jsonb_build_object('path', v_field, 'message', 'must not be empty');
+    end if;
+  end loop;
+
+  v_value := p_envelope -> 'source_event_id';
+  if v_value is not null and v_value <> 'null'::jsonb and jsonb_typeof(v_value) <> 'string' then
+    v_errors := v_errors || jsonb_build_object('path', 'source_event_id', 'message', 'must be a string when present');
+  end if;
+
+  if jsonb_typeof(p_envelope -> 'tenant_id') = 'string' then
+    v_text := p_envelope ->> 'tenant_id';
+    if v_text !~ '^[A-Za-z0-9._-]{1,64}$' then
+      v_errors := v_errors || jsonb_build_object('path', 'tenant_id', 'message', 'must be 1-64 of A-Z, a-z, 0-9, dot, underscore, hyphen');
+    elsif not exists (select from ledger.tenants t where t.tenant_id = v_text) then
+      v_errors := v_errors || jsonb_build_object('path', 'tenant_id', 'message', 'unknown tenant');
+    end if;
+  end if;
+
+  if jsonb_typeof(p_envelope -> 'event_id') = 'string' then
+    v_text := p_envelope ->> 'event_id';
+    if length(v_text) > 255 then
+      v_errors := v_errors || jsonb_build_object('path', 'event_id', 'message', 'must be at most 255 characters');
+    elsif v_text ~ '[[:cntrl:]]' then
+      v_errors := v_errors || jsonb_build_object('path', 'event_id', 'message', 'must be printable characters');
+    end if;
+  end if;
+
+  if jsonb_typeof(p_envelope -> 'occurred_at') = 'string' then
+    v_text := p_envelope ->> 'occurred_at';
+    if v_text !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$'
+       or not pg_input_is_valid(v_text, 'timestamptz') then
+      v_errors := v_errors || jsonb_build_object('path', 'occurred_at', 'message', 'must be an RFC 3339 timestamp');
+    end if;
+  end if;
+
+  return v_errors;
+end
+$$;
+comment on function ledger_private.envelope_errors(jsonb) is 'What is wrong with an envelope, as [{path, message}]; empty when it is valid.';
+
+create or replace function ledger_private.event_type_allowed(p_event_type text)
+returns boolean
+language sql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+  select exists (select from ledger.event_types t where t.event_type = upper(p_event_type) and t.enabled)
+$$;
+comment on function ledger_private.event_type_allowed(text) is 'Whether the upper-cased event type is in the enabled allowlist.';
+
+create or replace function ledger_private.fingerprint(p_envelope jsonb)
+returns bytea
+language sql
+immutable
+parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+  select sha256(convert_to(p_envelope::text, 'UTF8'))
+$$;
+comment on function ledger_private.fingerprint(jsonb) is 'SHA-256 of the canonical text of the envelope (jsonb output: keys sorted, fixed spacing), so key order and white space do not matter.';

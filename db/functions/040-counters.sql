@@ -1,0 +1,27 @@
+create or replace function ledger_private.bump_counters(
+  p_tenant_id text,
+  p_events_raw integer default 0,
+  p_rejections integer default 0,
+  p_exceptions_open integer default 0,
+  p_processed integer default 0,
+  p_quarantined integer default 0,
+  p_ignored integer default 0
+)
+returns void
+language sql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  insert into ledger_private.tenant_counters as c
+    (tenant_id, shard, events_raw, rejections, exceptions_open, processed, quarantined, ignored)
+  values
+    (p_tenant_id, pg_backend_pid() % 64, p_events_raw, p_rejections, p_exceptions_open, p_processed, p_quarantined, p_ignored)
+  on conflict (tenant_id, shard) do update set
+    events_raw = c.events_raw + excluded.events_raw,
+    rejections = c.rejections + excluded.rejections,
+    exceptions_open = c.exceptions_open + excluded.exceptions_open,
+    processed = c.processed + excluded.processed,
+    quarantined = c.quarantined + excluded.quarantined,
+    ignored = c.ignored + excluded.ignored
+$$;
+comment on function ledger_private.bump_counters(text, integer, integer, integer, integer, integer, integer) is 'Moves a tenant''s health counters in the caller''s transaction, on the shard of this backend.';

@@ -1,0 +1,3 @@
+export async function start(): Promise<void> {
+  throw new Error('not yet');
+}
