@@ -3,6 +3,20 @@
 -- to a savepoint and the arrival is quarantined as PROCESSING_ERROR instead: it still reaches
 -- Bronze.
 
+create or replace function ledger_private.outcome(
+  p_result text, p_reason_code text, p_exception_id uuid, p_key_status text, p_attempt integer,
+  p_d_processed integer default 0, p_d_quarantined integer default 0, p_d_ignored integer default 0, p_d_exceptions_open integer default 0
+)
+returns ledger_private.arrival_outcome
+language sql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+  select (p_result, p_reason_code, p_exception_id, p_key_status, p_attempt, p_d_processed, p_d_quarantined, p_d_ignored,
+          p_d_exceptions_open)::ledger_private.arrival_outcome
+$$;
+comment on function ledger_private.outcome(text, text, uuid, text, integer, integer, integer, integer, integer) is 'Builds an arrival outcome with typed fields.';
+
 create or replace function ledger_private.decide_outcome(
   p_tenant_id text,
   p_idempotency_key text,
@@ -36,11 +50,11 @@ begin
 
   if found then
     if v_allowed then
-      return ('processed', null, null, 'processed', 1, 1, 0, 0, 0);
+      return ledger_private.outcome('processed', null, null, 'processed', 1, 1, 0, 0, 0);
     end if;
     perform ledger_private.open_exception(v_key.open_exception_id, p_tenant_id, p_idempotency_key, 'UNKNOWN_EVENT_TYPE',
       p_raw_id, jsonb_build_object('event_type', p_event_type), null, p_at);
-    return ('quarantined', 'UNKNOWN_EVENT_TYPE', v_key.open_exception_id, 'quarantined', 1, 0, 1, 0, 1);
+    return ledger_private.outcome('quarantined', 'UNKNOWN_EVENT_TYPE', v_key.open_exception_id, 'quarantined', 1, 0, 1, 0, 1);
   end if;
 
   select * into strict v_key from ledger.events_processed k
@@ -50,7 +64,7 @@ begin
   if v_key.status = 'processed' and v_key.canonical_fingerprint = p_fingerprint then
     update ledger.events_processed k set arrivals = k.arrivals + 1, last_seen_at = p_at
     where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
-    return ('duplicate', null, null, 'processed', v_key.arrivals + 1, 0, 0, 0, 0);
+    return ledger_private.outcome('duplicate', null, null, 'processed', v_key.arrivals + 1, 0, 0, 0, 0);
   elsif v_key.status = 'processed' then
     v_exception_id := gen_random_uuid();
     update ledger.events_processed k
@@ -61,17 +75,17 @@ begin
                          'canonical_fingerprint', encode(v_key.canonical_fingerprint, 'hex'),
                          'fingerprint', encode(p_fingerprint, 'hex')),
       ledger_private.key_state(v_key), p_at);
-    return ('quarantined', 'IDEMPOTENCY_CONFLICT', v_exception_id, 'quarantined', v_key.arrivals + 1, -1, 1, 0, 1);
+    return ledger_private.outcome('quarantined', 'IDEMPOTENCY_CONFLICT', v_exception_id, 'quarantined', v_key.arrivals + 1, -1, 1, 0, 1);
   elsif v_key.status = 'quarantined' then
     update ledger.events_processed k set arrivals = k.arrivals + 1, last_seen_at = p_at
     where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
     update ledger.exceptions e set arrivals = e.arrivals + 1, last_arrival_at = p_at
     where e.tenant_id = p_tenant_id and e.exception_id = v_key.open_exception_id;
-    return ('quarantined', 'ALREADY_QUARANTINED', v_key.open_exception_id, 'quarantined', v_key.arrivals + 1, 0, 0, 0, 0);
+    return ledger_private.outcome('quarantined', 'ALREADY_QUARANTINED', v_key.open_exception_id, 'quarantined', v_key.arrivals + 1, 0, 0, 0, 0);
   else
     update ledger.events_processed k set arrivals = k.arrivals + 1, last_seen_at = p_at
     where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
-    return ('ignored', 'IGNORED_BY_OPERATOR', null, 'ignored', v_key.arrivals + 1, 0, 0, 0, 0);
+    return ledger_private.outcome('ignored', 'IGNORED_BY_OPERATOR', null, 'ignored', v_key.arrivals + 1, 0, 0, 0, 0);
   end if;
 end
 $$;
@@ -103,7 +117,7 @@ begin
     where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
     update ledger.exceptions e set arrivals = e.arrivals + 1, last_arrival_at = p_at
     where e.tenant_id = p_tenant_id and e.exception_id = v_key.open_exception_id;
-    return ('quarantined', 'PROCESSING_ERROR', v_key.open_exception_id, 'quarantined', v_key.arrivals + 1, 0, 0, 0, 0);
+    return ledger_private.outcome('quarantined', 'PROCESSING_ERROR', v_key.open_exception_id, 'quarantined', v_key.arrivals + 1, 0, 0, 0, 0);
   end if;
 
   if found then
@@ -117,7 +131,7 @@ begin
   end if;
   perform ledger_private.open_exception(v_exception_id, p_tenant_id, p_idempotency_key, 'PROCESSING_ERROR', p_raw_id,
     jsonb_build_object('error', p_error), ledger_private.key_state(v_key), p_at);
-  return ('quarantined', 'PROCESSING_ERROR', v_exception_id, 'quarantined', coalesce(v_key.arrivals, 0) + 1,
+  return ledger_private.outcome('quarantined', 'PROCESSING_ERROR', v_exception_id, 'quarantined', coalesce(v_key.arrivals, 0) + 1,
           case v_key.status when 'processed' then -1 else 0 end, 1,
           case v_key.status when 'ignored' then -1 else 0 end, 1);
 end
@@ -154,7 +168,7 @@ begin
         v_outcome := ledger_private.quarantine_after_failure(v_tenant_id, v_idempotency_key, v_event_type, v_raw_id, v_error, v_at);
       exception when others then
         -- Even the quarantine failed: the arrival is still captured, marked PROCESSING_ERROR.
-        v_outcome := ('quarantined', 'PROCESSING_ERROR', null, null,
+        v_outcome := ledger_private.outcome('quarantined', 'PROCESSING_ERROR', null, null,
                       (select count(*) + 1 from ledger.events_raw r where r.tenant_id = v_tenant_id and r.idempotency_key = v_idempotency_key),
                       0, 0, 0, 0);
       end;
