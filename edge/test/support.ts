@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { withDatabase } from '../src/db/embedded.js';
+
+const TEMPLATE = 'ledger_template';
+
+/** A fresh migrated database of this test file's own, cloned from the template. */
+export async function createTestDatabase(prefix: string): Promise<string> {
+  const adminUrl = inject('adminUrl');
+  const name = `${prefix}_${randomUUID().slice(0, 8)}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${pg.escapeIdentifier(name)} template ${TEMPLATE}`);
+  } finally {
+    await admin.end();
+  }
+  return withDatabase(adminUrl, name);
+}
+
+export function envelope(tenantId: string, eventId: string, extra: Record<string, unknown> = {}) {
+  return {
+    schema_version: '1.0', tenant_id: tenantId, store_id: 'store_001', source_system: 'pos_sim', event_id: eventId,
+    source_event_id: `src-${eventId}`, event_type: 'SALE', occurred_at: '2026-02-25T00:00:00Z', txn_id: `txn-${eventId}`,
+    currency: 'USD', total_amount: 42.5,
+    line_items: [{ sku: 'SKU-AAA', qty: 1, amount: 30.0 }, { sku: 'SKU-BBB', qty: 1, amount: 12.5 }],
+    ...extra,
+  };
+}
