@@ -1,3 +1,113 @@
+// `ledger-safe start`: migrate, then serve. Without DATABASE_URL an embedded PostgreSQL 16 under
+// .ledger-safe/ is started (loopback only) and, on its first start, seeded with tenant_demo and a
+// producer and an operator key, saved in .ledger-safe/credentials.json (mode 600).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import pg from 'pg';
+import type pino from 'pino';
+import { createEdge } from './app.js';
+import { migrate } from './db/migrate.js';
+import { edgePassword, homeDir, openTarget, type DatabaseTarget } from './db/target.js';
+import { createKey } from './keys.js';
+import { createLogger } from './logging.js';
+
+interface Credentials { tenant_id: string; producer_key: string; operator_key: string }
+
+/** The edge logs in as ledger_edge, which has no rights but to `set role` per transaction. */
+async function edgeUrl(target: DatabaseTarget): Promise<string> {
+  if (!target.embedded) return process.env.EDGE_DATABASE_URL ?? target.ownerUrl;
+  const password = edgePassword();
+  const owner = new pg.Client({ connectionString: target.ownerUrl });
+  await owner.connect();
+  try {
+    await owner.query(`alter role ledger_edge with login password ${pg.escapeLiteral(password)}`);
+  } finally {
+    await owner.end();
+  }
+  const url = new URL(target.ownerUrl);
+  url.username = 'ledger_edge';
+  url.password = password;
+  return url.toString();
+}
+
+/** First start of a fresh embedded database: a demo tenant and two keys, shown once, kept mode 600. */
+async function seedCredentials(target: DatabaseTarget): Promise<{ credentials: Credentials; fresh: boolean } | null> {
+  if (!target.embedded) return null;
+  const file = path.join(homeDir(), 'credentials.json');
+  if (existsSync(file)) return { credentials: JSON.parse(readFileSync(file, 'utf8')), fresh: false };
+  const owner = new pg.Client({ connectionString: target.ownerUrl });
+  await owner.connect();
+  try {
+    const producer = await createKey(owner, 'producer', 'tenant_demo', 'demo producer');
+    const operator = await createKey(owner, 'operator', null, 'demo operator');
+    const credentials = { tenant_id: 'tenant_demo', producer_key: producer.secret, operator_key: operator.secret };
+    writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
+    return { credentials, fresh: true };
+  } finally {
+    await owner.end();
+  }
+}
+
+function banner(url: string, seeded: { credentials: Credentials; fresh: boolean } | null): string {
+  const lines = [
+    `Ledger-Safe is listening on ${url}`,
+    `  API docs   ${url}/docs`,
+    `  console    ${url}/admin/`,
+    `  GraphiQL   ${url}/graphiql`,
+  ];
+  if (seeded?.fresh) {
+    lines.push('', 'First start: tenant tenant_demo and two keys were made (shown once, kept in .ledger-safe/credentials.json):',
+      `  producer key (tenant_demo)  ${seeded.credentials.producer_key}`, `  operator key               ${seeded.credentials.operator_key}`);
+  } else if (seeded) {
+    lines.push('', `Demo keys: ${path.join(homeDir(), 'credentials.json')}`);
+  }
+  return lines.join('\n');
+}
+
 export async function start(): Promise<void> {
-  throw new Error('not yet');
+  const logger: pino.Logger = createLogger();
+  const target = await openTarget((line) => logger.debug({ postgres: line.trim() }));
+  await migrate(target.ownerUrl);
+  const seeded = await seedCredentials(target);
+  const pool = new pg.Pool({
+    connectionString: await edgeUrl(target),
+    max: Number(process.env.PGPOOL_MAX ?? 20),
+    connectionTimeoutMillis: Number(process.env.PGPOOL_CONNECT_TIMEOUT_MS ?? 2_000),
+    idleTimeoutMillis: 30_000,
+    statement_timeout: Number(process.env.STATEMENT_TIMEOUT_MS ?? 15_000),
+    application_name: 'ledger-safe-edge',
+  });
+  // An idle connection dropped by the server (restart, failover) must not take the process down.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+  const edge = await createEdge({ pool, logger });
+
+  const port = Number(process.env.PORT ?? 3000);
+  const host = process.env.HOST ?? '127.0.0.1';
+  const server: Server = await new Promise((resolve) => {
+    const s = edge.app.listen(port, host, () => resolve(s));
+  });
+  server.keepAliveTimeout = 65_000;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  process.stdout.write(banner(`http://${shownHost}:${port}`, seeded) + '\n');
+  logger.info({ port, host, embedded: target.embedded }, 'listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing in-flight requests');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
+    await closed;
+    clearTimeout(deadline);
+    await edge.close().catch(() => {});
+    await pool.end().catch(() => {});
+    await target.release().catch((e) => logger.warn({ err: e }, 'stopping PostgreSQL failed'));
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }

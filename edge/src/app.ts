@@ -1,0 +1,77 @@
+// The edge: one module per concern, composed here. Each request runs one database function in one
+// transaction (db/pool.ts); everything else is auth, errors, docs and metrics.
+import express, { type Express, type Request } from 'express';
+import type pg from 'pg';
+import type pino from 'pino';
+import { authenticate, KeyStore } from './auth.js';
+import { Database } from './db/pool.js';
+import { docsRoutes } from './docs.js';
+import { errorHandler, HttpProblem, notFound, titleOf } from './errors.js';
+import { requestLogging } from './logging.js';
+import { createMetrics, metricsRoutes, type Metrics } from './metrics.js';
+import { eventRoutes } from './routes/events.js';
+import { exceptionRoutes } from './routes/exceptions.js';
+import { healthRoutes } from './routes/health.js';
+import { adminApiRoutes } from './routes/admin-api.js';
+import { adminConsole } from './admin-console.js';
+import { mountGraphql } from './graphql.js';
+
+export interface EdgeOptions {
+  pool: pg.Pool;
+  logger: pino.Logger;
+}
+
+export interface Edge {
+  app: Express;
+  db: Database;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Routes that exist, with their methods: anything else on these paths is 405, elsewhere 404. */
+const ALLOWED: [RegExp, string[]][] = [
+  [/^\/v1\/events$/, ['POST']],
+  [/^\/v1\/events\/batch$/, ['POST']],
+  [/^\/v1\/health$/, ['GET', 'HEAD']],
+  [/^\/v1\/exceptions$/, ['GET', 'HEAD']],
+  [/^\/v1\/exceptions\/[^/]+$/, ['GET', 'HEAD']],
+  [/^\/v1\/exceptions\/[^/]+\/(resolve|assign)$/, ['POST']],
+  [/^\/(openapi\.json|docs|metrics)$/, ['GET', 'HEAD']],
+];
+
+function methodNotAllowed(req: Request): void {
+  const allowed = ALLOWED.find(([pattern]) => pattern.test(req.path))?.[1];
+  if (allowed && !allowed.includes(req.method)) {
+    throw new HttpProblem(405, titleOf(405), `${req.method} is not allowed here`, undefined, { allow: allowed.join(', ') });
+  }
+}
+
+export async function createEdge({ pool, logger }: EdgeOptions): Promise<Edge> {
+  const db = new Database(pool);
+  const metrics = createMetrics(db);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestLogging(logger));
+  app.use(metrics.requests);
+  app.use(authenticate(new KeyStore(pool)));
+
+  app.use(docsRoutes());
+  app.use(healthRoutes(db, pool));
+  app.use(eventRoutes(db, metrics));
+  app.use(exceptionRoutes(db));
+  app.use(metricsRoutes(metrics));
+  app.use(adminApiRoutes(db));
+  app.use(adminConsole());
+  const graphql = await mountGraphql(app, { pool, logger });
+
+  app.use((req) => {
+    methodNotAllowed(req);
+    notFound(req);
+  });
+  app.use(errorHandler);
+
+  return { app, db, metrics, close: () => graphql.close() };
+}

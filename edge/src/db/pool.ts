@@ -1,0 +1,60 @@
+// Every request is one transaction as one role: the role and the caller's binding are set with
+// set_config(..., true) and the work follows in the same simple-protocol message, which PostgreSQL
+// runs as one implicit transaction — one round trip per request instead of four
+// (BEGIN, SET, call, COMMIT). Parameters are inlined as escaped literals (standard_conforming_strings).
+import pg from 'pg';
+
+export type DbRole = 'ledger_ingest' | 'ledger_operator' | 'ledger_readonly';
+
+export interface Caller {
+  role: DbRole;
+  /** The producer's tenant: functions refuse other tenants (42501) and RLS hides their rows. */
+  tenantId?: string | null;
+  /** The authenticated actor recorded in the audit trail. */
+  actor?: string | null;
+}
+
+export type Param = string | number | boolean | null | undefined | Buffer | object;
+
+export function literal(value: Param): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError('non-finite number');
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'::bytea`;
+  if (typeof value === 'string') return pg.escapeLiteral(value);
+  return pg.escapeLiteral(JSON.stringify(value));
+}
+
+/** Replaces $1, $2… of our own static SQL by literals. */
+export function inline(sql: string, params: Param[] = []): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const index = Number(n) - 1;
+    if (index >= params.length) throw new RangeError(`missing parameter $${n}`);
+    return literal(params[index]);
+  });
+}
+
+export interface Statement { sql: string; params?: Param[] }
+
+export class Database {
+  constructor(readonly pool: pg.Pool) {}
+
+  /** Runs the statements as `caller` in one transaction; returns each statement's rows. */
+  async transaction(caller: Caller, statements: Statement[]): Promise<Record<string, any>[][]> {
+    const prologue = inline('select set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true)', [
+      'role', caller.role, 'ledger.tenant_id', caller.tenantId ?? '', 'ledger.actor', caller.actor ?? '',
+    ]);
+    const text = [prologue, ...statements.map((s) => inline(s.sql, s.params))].join(';\n');
+    const results = (await this.pool.query(text)) as unknown as pg.QueryResult[];
+    return results.slice(1).map((r) => r.rows);
+  }
+
+  /** One statement as `caller`: its rows. */
+  async query(caller: Caller, sql: string, params: Param[] = []): Promise<Record<string, any>[]> {
+    const [rows] = await this.transaction(caller, [{ sql, params }]);
+    return rows;
+  }
+}

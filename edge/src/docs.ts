@@ -1,0 +1,107 @@
+// GET /openapi.json (OpenAPI 3.1 built from the schemas the edge validates with) and GET /docs
+// (Swagger UI served from the package itself: works offline).
+import express, { Router } from 'express';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { components, ExceptionListQuery } from './schemas.js';
+
+const require = createRequire(import.meta.url);
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const exceptionIdParam = { name: 'exception_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const auth = [{ bearer: [] }];
+const common = { 401: problem('No, unknown or revoked key'), 403: problem('Wrong role or tenant') };
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Ledger-Safe', version: '1',
+      description: 'Every POS event is captured in an append-only Bronze table, then processed idempotently or quarantined for an operator to resolve and replay. Errors are RFC 9457 problem details.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A producer or operator key (`npx ledger-safe keys create`).' } },
+      schemas: components,
+    },
+    paths: {
+      '/v1/events': {
+        post: {
+          summary: 'Ingest one event', tags: ['producers'], security: auth,
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' }, description: 'If sent, must equal event_id.' }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('Envelope') } } },
+          responses: {
+            201: json('processed', ref('IngestAnswer')), 200: json('duplicate or ignored', ref('IngestAnswer')),
+            202: json('quarantined', ref('IngestAnswer')), 400: problem('Not JSON'), ...common, 413: problem('Over 256 KiB'),
+            415: problem('Not application/json'), 422: problem('Invalid envelope (see errors)'), 503: problem('Database unavailable; retry'),
+          },
+        },
+      },
+      '/v1/events/batch': {
+        post: {
+          summary: 'Ingest up to 1000 events, each answered on its own', tags: ['producers'], security: auth,
+          requestBody: { required: true, content: { 'application/json': { schema: ref('BatchRequest') } } },
+          responses: { 200: json('One answer per event, in order, each with its status', ref('BatchAnswer')), 400: problem('Not JSON'), ...common, 422: problem('Not {"events": [...]}') },
+        },
+      },
+      '/v1/health': {
+        get: {
+          summary: 'Liveness, and counts with a key', tags: ['anyone'],
+          responses: { 200: json('Up', ref('Health')), 401: problem('Unknown key'), 503: problem('Database unreachable') },
+        },
+      },
+      '/v1/exceptions': {
+        get: {
+          summary: 'The exception queue', tags: ['operators'], security: auth,
+          parameters: ['status', 'tenant_id', 'reason_code', 'limit', 'offset'].map((name) => ({
+            name, in: 'query', required: false, schema: ExceptionListQuery.properties[name as keyof typeof ExceptionListQuery.properties],
+          })),
+          responses: { 200: json('A page of exceptions', { type: 'object', properties: { items: { type: 'array', items: ref('Exception') }, total: { type: 'integer' } } }), ...common, 422: problem('Bad query') },
+        },
+      },
+      '/v1/exceptions/{exception_id}': {
+        get: {
+          summary: 'An exception with its arrivals', tags: ['operators'], security: auth, parameters: [exceptionIdParam],
+          responses: { 200: json('exception, raw_event, events_processed, first_raw_event, last_raw_event, arrivals', { type: 'object' }), ...common, 404: problem('Unknown'), 422: problem('Not a UUID') },
+        },
+      },
+      '/v1/exceptions/{exception_id}/resolve': {
+        post: {
+          summary: 'Resolve an exception (once)', tags: ['operators'], security: auth, parameters: [exceptionIdParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ResolveRequest') } } },
+          responses: { 200: json('The resolved exception', ref('Exception')), ...common, 404: problem('Unknown'), 409: problem('Already resolved, or the replay is invalid'), 422: problem('Bad request') },
+        },
+      },
+      '/v1/exceptions/{exception_id}/assign': {
+        post: {
+          summary: 'Set the owner of an open exception', tags: ['operators'], security: auth, parameters: [exceptionIdParam],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('AssignRequest') } } },
+          responses: { 200: json('The exception', ref('Exception')), ...common, 404: problem('Unknown'), 409: problem('Resolved'), 422: problem('Bad request') },
+        },
+      },
+      '/metrics': { get: { summary: 'Prometheus metrics', tags: ['operators'], security: auth, responses: { 200: { description: 'text/plain exposition format' }, ...common } } },
+      '/graphql': { post: { summary: 'PostGraphile over the ledger (GraphiQL at /graphiql)', tags: ['operators', 'producers'], security: auth, responses: { 200: { description: 'GraphQL response' } } } },
+    },
+  };
+}
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Ledger-Safe API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>`;
+
+const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true, tryItOutEnabled: true, persistAuthorization: true });`;
+
+export function docsRoutes(): Router {
+  const router = Router();
+  const document = openApiDocument();
+  const assets = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  router.get('/openapi.json', (_req, res) => res.json(document));
+  router.get('/docs', (_req, res) => res.type('html').send(PAGE));
+  router.get('/docs/init.js', (_req, res) => res.type('application/javascript').send(INIT));
+  router.use('/docs/assets', express.static(assets, { index: false }));
+  return router;
+}

@@ -1,0 +1,35 @@
+// Structured logs (pino): one line per request, every line carrying the request id.
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import pino from 'pino';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request { log: pino.Logger }
+  }
+}
+
+export function createLogger(): pino.Logger {
+  return pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'ledger-safe' } });
+}
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestLogging(logger: pino.Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    req.log = logger.child({ request_id: requestId });
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      req.log.info({
+        method: req.method, url: req.originalUrl, status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6, key_id: res.locals.apiKey?.keyId,
+      }, 'request');
+    });
+    next();
+  };
+}

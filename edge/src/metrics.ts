@@ -1,0 +1,69 @@
+// Prometheus metrics: requests by route and status with latency, ingest outcomes, pool use, and
+// open exceptions (read from the health counters at scrape time).
+import type { RequestHandler, Router } from 'express';
+import { Router as makeRouter } from 'express';
+import type { Database } from './db/pool.js';
+import client from 'prom-client';
+import { requireRole } from './auth.js';
+
+export interface Metrics {
+  registry: client.Registry;
+  requests: RequestHandler;
+  outcome(result: string, reasonCode: string | null): void;
+  rejections: client.Counter<'reason_code'>;
+}
+
+export function createMetrics(db: Database): Metrics {
+  const pool = db.pool;
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'ledger_safe_' });
+  const duration = new client.Histogram({
+    name: 'ledger_safe_http_request_duration_seconds', help: 'HTTP request latency by route, method and status.',
+    labelNames: ['route', 'method', 'status'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+  });
+  const outcomes = new client.Counter({
+    name: 'ledger_safe_ingest_outcomes_total', help: 'Arrivals by result and reason code.', labelNames: ['result', 'reason_code'], registers: [registry],
+  });
+  const rejections = new client.Counter({
+    name: 'ledger_safe_rejections_total', help: 'Arrivals refused (4xx) by reason code.', labelNames: ['reason_code'], registers: [registry],
+  });
+  new client.Gauge({
+    name: 'ledger_safe_db_pool_connections', help: 'Database pool connections by state.', labelNames: ['state'], registers: [registry],
+    collect() {
+      this.set({ state: 'total' }, pool.totalCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+      this.set({ state: 'waiting' }, pool.waitingCount);
+    },
+  });
+  new client.Gauge({
+    name: 'ledger_safe_exceptions_open', help: 'Open exceptions, all tenants.', registers: [registry],
+    async collect() {
+      const [row] = await db.query({ role: 'ledger_readonly' }, "select (ledger.health() ->> 'exceptions_open')::bigint as n");
+      this.set(Number(row.n));
+    },
+  });
+
+  const requests: RequestHandler = (req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : req.baseUrl || 'unmatched';
+      end({ route: String(route), method: req.method, status: String(res.statusCode) });
+    });
+    next();
+  };
+
+  return {
+    registry,
+    requests,
+    rejections,
+    outcome: (result, reasonCode) => outcomes.inc({ result, reason_code: reasonCode ?? 'none' }),
+  };
+}
+
+export function metricsRoutes(metrics: Metrics): Router {
+  const router = makeRouter();
+  router.get('/metrics', requireRole('operator'), async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return router;
+}

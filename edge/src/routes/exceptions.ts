@@ -1,0 +1,64 @@
+// The exception queue: list, detail, resolve, assign. Operators only.
+import { Router } from 'express';
+import { callerOf, requireRole } from '../auth.js';
+import { jsonText, parseJson, requireJson } from '../body.js';
+import type { Database } from '../db/pool.js';
+import { HttpProblem, titleOf } from '../errors.js';
+import { AssignRequest, ExceptionListQuery, ResolveRequest } from '../schemas.js';
+import { validate } from '../validate.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function exceptionId(value: string): string {
+  if (!UUID.test(value)) {
+    throw new HttpProblem(422, titleOf(422), 'exception ids are UUIDs', [{ path: 'exception_id', message: 'must be a UUID' }]);
+  }
+  return value.toLowerCase();
+}
+
+const notFound = (id: string) => new HttpProblem(404, titleOf(404), `exception ${id} not found`);
+
+export interface ListQuery { status: string; tenant_id?: string; reason_code?: string; limit: number; offset: number }
+
+export function exceptionRoutes(db: Database): Router {
+  const router = Router();
+  router.use('/v1/exceptions', requireRole('operator'));
+
+  router.get('/v1/exceptions', async (req, res) => {
+    const q = validate<ListQuery>(ExceptionListQuery, { ...req.query }, 'the query');
+    const where = 'where e.status = $1 and ($2::text is null or e.tenant_id = $2) and ($3::text is null or e.reason_code = $3)';
+    const [items, [count]] = await db.transaction(callerOf(res.locals.apiKey!), [
+      { sql: `select e.* from ledger.exceptions e ${where} order by e.opened_at desc, e.exception_id limit $4 offset $5`,
+        params: [q.status, q.tenant_id ?? null, q.reason_code ?? null, q.limit, q.offset] },
+      { sql: `select count(*)::bigint as total from ledger.exceptions e ${where}`, params: [q.status, q.tenant_id ?? null, q.reason_code ?? null] },
+    ]);
+    res.json({ items, total: Number(count.total), limit: q.limit, offset: q.offset });
+  });
+
+  router.get('/v1/exceptions/:id', async (req, res) => {
+    const id = exceptionId(String(req.params.id));
+    const [row] = await db.query(callerOf(res.locals.apiKey!), 'select ledger.exception_detail($1::uuid) as detail', [id]);
+    if (!row?.detail) throw notFound(id);
+    res.json(row.detail);
+  });
+
+  router.post('/v1/exceptions/:id/resolve', requireJson, jsonText(256 * 1024), async (req, res) => {
+    const id = exceptionId(String(req.params.id));
+    const body = validate<{ action: string; resolution_notes: string; actor?: string | null; override_patch?: unknown; canonical_raw_id?: number | null }>(
+      ResolveRequest, parseJson(req.body), 'the resolution');
+    const [row] = await db.query(callerOf(res.locals.apiKey!),
+      'select to_jsonb(r) as exception from ledger.resolve_exception($1::uuid, $2, $3, $4::jsonb, $5::bigint, $6) r',
+      [id, body.action, body.resolution_notes, JSON.stringify(body.override_patch ?? {}), body.canonical_raw_id ?? null, body.actor ?? null]);
+    res.json(row.exception);
+  });
+
+  router.post('/v1/exceptions/:id/assign', requireJson, jsonText(16 * 1024), async (req, res) => {
+    const id = exceptionId(String(req.params.id));
+    const body = validate<{ assigned_to: string }>(AssignRequest, parseJson(req.body), 'the assignment');
+    const [row] = await db.query(callerOf(res.locals.apiKey!),
+      'select to_jsonb(a) as exception from ledger.assign_exception($1::uuid, $2) a', [id, body.assigned_to]);
+    res.json(row.exception);
+  });
+
+  return router;
+}

@@ -1,0 +1,27 @@
+// GET /v1/health: anyone; counts with a key (a producer's tenant, or all for operators).
+import { Router } from 'express';
+import type pg from 'pg';
+import { callerOf } from '../auth.js';
+import type { Database } from '../db/pool.js';
+import { toProblem, unavailable } from '../errors.js';
+
+export function healthRoutes(db: Database, pool: pg.Pool): Router {
+  const router = Router();
+  router.get('/v1/health', async (_req, res) => {
+    const key = res.locals.apiKey;
+    try {
+      if (!key) {
+        const { rows } = await pool.query('select now() as db_time');
+        res.json({ status: 'ok', db: 'ok', db_time: rows[0].db_time });
+        return;
+      }
+      const caller = key.role === 'producer' ? callerOf(key) : { ...callerOf(key), role: 'ledger_readonly' as const };
+      const [row] = await db.query(caller, 'select now() as db_time, ledger.health() as counts');
+      res.json({ status: 'ok', db: 'ok', db_time: row.db_time, counts: row.counts });
+    } catch (error) {
+      const problem = toProblem(error);
+      throw problem.status >= 500 ? unavailable('the database is unreachable') : problem;
+    }
+  });
+  return router;
+}
