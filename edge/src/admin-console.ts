@@ -7,7 +7,7 @@ import { projectRoot } from './paths.js';
 
 export function adminConsole(dist = path.join(projectRoot, 'admin/dist')): Router {
   const router = Router();
-  router.get('/admin', (_req, res) => res.redirect(301, '/admin/'));
+  router.get('/admin', (req, res, next) => (req.originalUrl.split('?')[0] === '/admin' ? res.redirect(301, '/admin/') : next()));
   router.use('/admin', express.static(dist, { index: false, maxAge: '1h', immutable: false }));
   router.get(/^\/admin\/(?!api\/).*/, (_req, res) => {
     const index = path.join(dist, 'index.html');
