@@ -67,24 +67,107 @@ begin
 end
 $$;
 
--- The health counters against count(*) of the tables, for one tenant: true when they agree.
+-- The health counters against count(*) of the tables, for one tenant (null: all tenants): true
+-- when they agree.
 create or replace function tests.counts_match(p_tenant_id text)
 returns boolean
 language sql
 security definer
 as $$
   select ledger.health(p_tenant_id) = jsonb_build_object(
-    'events_raw', (select count(*) from ledger.events_raw where tenant_id = p_tenant_id),
-    'rejections', (select count(*) from ledger.rejections where tenant_id = p_tenant_id),
-    'exceptions_open', (select count(*) from ledger.exceptions where tenant_id = p_tenant_id and status = 'open'),
+    'events_raw', (select count(*) from ledger.events_raw where p_tenant_id is null or tenant_id = p_tenant_id),
+    'rejections', (select count(*) from ledger.rejections where p_tenant_id is null or tenant_id = p_tenant_id),
+    'exceptions_open', (select count(*) from ledger.exceptions where (p_tenant_id is null or tenant_id = p_tenant_id) and status = 'open'),
     'idempotency', jsonb_build_object(
-      'processed', (select count(*) from ledger.events_processed where tenant_id = p_tenant_id and status = 'processed'),
-      'quarantined', (select count(*) from ledger.events_processed where tenant_id = p_tenant_id and status = 'quarantined'),
-      'ignored', (select count(*) from ledger.events_processed where tenant_id = p_tenant_id and status = 'ignored')))
+      'processed', (select count(*) from ledger.events_processed where (p_tenant_id is null or tenant_id = p_tenant_id) and status = 'processed'),
+      'quarantined', (select count(*) from ledger.events_processed where (p_tenant_id is null or tenant_id = p_tenant_id) and status = 'quarantined'),
+      'ignored', (select count(*) from ledger.events_processed where (p_tenant_id is null or tenant_id = p_tenant_id) and status = 'ignored')))
+$$;
+
+-- Answers remembered by step name, so that assertions made later (often as another role) can
+-- refer to them. Every test file runs in a transaction that rolls back, so it starts empty.
+create table if not exists tests.arrivals (
+  position bigint generated always as identity,
+  step text primary key,
+  answer ledger.ingest_answer not null
+);
+
+-- One arrival through ledger.ingest_event as the current role, remembered as p_step.
+create or replace function tests.arrive(p_step text, p_envelope jsonb)
+returns ledger.ingest_answer
+language sql
+as $$
+  insert into tests.arrivals (step, answer)
+  select p_step, a from ledger.ingest_event(p_envelope, 'test') a
+  returning answer
+$$;
+
+-- A batch through ledger.ingest_events as the current role: its answers are remembered as
+-- p_step:1, p_step:2, ... in order.
+create or replace function tests.arrive_batch(p_step text, p_envelopes jsonb)
+returns bigint
+language sql
+as $$
+  with remembered as (
+    insert into tests.arrivals (step, answer)
+    select p_step || ':' || b.n, (b.tenant_id, b.idempotency_key, b.raw_id, b.result, b.exception_id, b.reason_code,
+                                  b.key_status, b.attempt, b.received_at, b.status, b.errors)::ledger.ingest_answer
+    from ledger.ingest_events(p_envelopes) with ordinality as b(tenant_id, idempotency_key, raw_id, result, exception_id,
+      reason_code, key_status, attempt, received_at, status, errors, n)
+    returning 1
+  )
+  select count(*) from remembered
+$$;
+
+create or replace function tests.answer(p_step text)
+returns ledger.ingest_answer
+language sql
+stable
+as $$
+  select answer from tests.arrivals where step = p_step
+$$;
+
+-- The parts of an answer the contract's outcome table fixes, as one comparable text:
+-- (result,reason_code,key_status,attempt,status).
+create or replace function tests.outcome(p_step text)
+returns text
+language sql
+stable
+as $$
+  select ((answer).result, (answer).reason_code, (answer).key_status, (answer).attempt, (answer).status)::text
+  from tests.arrivals where step = p_step
+$$;
+
+-- A processed key followed by a conflicting arrival: returns the exception that now holds it.
+-- The arrivals are remembered as <key>:first and <key>:conflict.
+create or replace function tests.open_conflict(p_tenant_id text, p_event_id text)
+returns uuid
+language sql
+as $$
+  select tests.arrive(p_event_id || ':first', tests.envelope(p_tenant_id, p_event_id));
+  select (tests.arrive(p_event_id || ':conflict', tests.envelope(p_tenant_id, p_event_id, '{"total_amount": 41.0}'))).exception_id
+$$;
+
+-- The [{path, message}] list a failing statement carries in DETAIL, as its sorted paths: what
+-- the edge answers as 422 errors. Null when the statement does not fail.
+create or replace function tests.error_paths(p_sql text)
+returns text[]
+language plpgsql
+as $$
+declare
+  v_detail text;
+begin
+  execute p_sql;
+  return null;
+exception when others then
+  get stacked diagnostics v_detail = pg_exception_detail;
+  return (select array_agg(e ->> 'path' order by e ->> 'path') from jsonb_array_elements(v_detail::jsonb) e);
+end
 $$;
 
 grant usage on schema tests to ledger_ingest, ledger_operator, ledger_readonly;
 grant execute on all functions in schema tests to ledger_ingest, ledger_operator, ledger_readonly;
+grant select, insert on tests.arrivals to ledger_ingest, ledger_operator, ledger_readonly;
 
 -- pgTAP lives in public; the roles under test must reach it.
 grant usage on schema public to ledger_ingest, ledger_operator, ledger_readonly;
