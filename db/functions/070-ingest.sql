@@ -138,6 +138,19 @@ end
 $$;
 comment on function ledger_private.quarantine_after_failure(text, text, text, bigint, jsonb, timestamptz) is 'When deciding failed unexpectedly: the key is held in an exception with reason PROCESSING_ERROR.';
 
+-- Lock and serialisation failures, shutdowns and resource exhaustion are not the arrival's fault:
+-- they abort the whole call so that the caller retries it, instead of quarantining the arrival.
+create or replace function ledger_private.is_transient_failure(p_sqlstate text)
+returns boolean
+language sql
+immutable
+parallel safe
+set search_path = pg_catalog, pg_temp
+as $$
+  select p_sqlstate in ('40001', '40P01', '55P03', '57014', '57P01', '53000', '53100', '53200', '53300')
+$$;
+comment on function ledger_private.is_transient_failure(text) is 'Whether an error is a transient one (lock, serialisation, shutdown, resources) that the caller should retry rather than a failure of the arrival.';
+
 create or replace function ledger_private.ingest_valid(p_envelope jsonb, p_source text)
 returns ledger.ingest_answer
 language plpgsql
@@ -156,22 +169,22 @@ declare
 begin
   begin
     v_outcome := ledger_private.decide_outcome(v_tenant_id, v_idempotency_key, v_event_type, v_fingerprint, p_envelope, v_raw_id, v_at);
-  exception
-    -- Lock and serialisation failures, shutdowns and resource exhaustion are not the arrival's
-    -- fault: they abort the whole call so that the caller retries it.
-    when sqlstate '40001' or sqlstate '40P01' or sqlstate '55P03' or sqlstate '57014' or sqlstate '57P01'
-      or sqlstate '53000' or sqlstate '53100' or sqlstate '53200' or sqlstate '53300' then
+  exception when others then
+    if ledger_private.is_transient_failure(sqlstate) then
       raise;
-    when others then
-      v_error := jsonb_build_object('sqlstate', sqlstate, 'message', sqlerrm);
-      begin
-        v_outcome := ledger_private.quarantine_after_failure(v_tenant_id, v_idempotency_key, v_event_type, v_raw_id, v_error, v_at);
-      exception when others then
-        -- Even the quarantine failed: the arrival is still captured, marked PROCESSING_ERROR.
-        v_outcome := ledger_private.outcome('quarantined', 'PROCESSING_ERROR', null, null,
-                      (select count(*) + 1 from ledger.events_raw r where r.tenant_id = v_tenant_id and r.idempotency_key = v_idempotency_key),
-                      0, 0, 0, 0);
-      end;
+    end if;
+    v_error := jsonb_build_object('sqlstate', sqlstate, 'message', sqlerrm);
+    begin
+      v_outcome := ledger_private.quarantine_after_failure(v_tenant_id, v_idempotency_key, v_event_type, v_raw_id, v_error, v_at);
+    exception when others then
+      if ledger_private.is_transient_failure(sqlstate) then
+        raise;
+      end if;
+      -- Even the quarantine failed: the arrival is still captured, marked PROCESSING_ERROR.
+      v_outcome := ledger_private.outcome('quarantined', 'PROCESSING_ERROR', null, null,
+                    (select count(*)::integer + 1 from ledger.events_raw r where r.tenant_id = v_tenant_id and r.idempotency_key = v_idempotency_key),
+                    0, 0, 0, 0);
+    end;
   end;
 
   insert into ledger.events_raw
