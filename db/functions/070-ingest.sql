@@ -211,12 +211,16 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_errors jsonb := ledger_private.envelope_errors(ingest_event.envelope);
+  v_errors jsonb;
 begin
+  -- A key bound to one tenant is refused another before anything else is said about the envelope.
+  if jsonb_typeof(ingest_event.envelope -> 'tenant_id') = 'string' then
+    perform ledger_private.assert_tenant_allowed(ingest_event.envelope ->> 'tenant_id');
+  end if;
+  v_errors := ledger_private.envelope_errors(ingest_event.envelope);
   if jsonb_array_length(v_errors) > 0 then
     perform ledger_private.invalid('envelope invalid', v_errors);
   end if;
-  perform ledger_private.assert_tenant_allowed(ingest_event.envelope ->> 'tenant_id');
   return ledger_private.ingest_valid(ingest_event.envelope, coalesce(nullif(ingest_event.source, ''), 'sql'));
 end
 $$;
@@ -249,12 +253,13 @@ begin
   end if;
 
   for v_envelope in select value from jsonb_array_elements(ingest_events.envelopes) loop
-    v_errors := ledger_private.envelope_errors(v_envelope);
     v_tenant_id := v_envelope ->> 'tenant_id';
-    v_status := 422;
-    if jsonb_array_length(v_errors) = 0 and v_bound is not null and v_tenant_id <> v_bound then
+    if v_bound is not null and jsonb_typeof(v_envelope -> 'tenant_id') = 'string' and v_tenant_id <> v_bound then
       v_errors := jsonb_build_array(jsonb_build_object('path', 'tenant_id', 'message', 'not the tenant of this key'));
       v_status := 403;
+    else
+      v_errors := ledger_private.envelope_errors(v_envelope);
+      v_status := 422;
     end if;
     if jsonb_array_length(v_errors) = 0 then
       return next ledger_private.ingest_valid(v_envelope, 'batch');

@@ -19,6 +19,8 @@ import { mountGraphql } from './graphql.js';
 export interface EdgeOptions {
   pool: pg.Pool;
   logger: pino.Logger;
+  /** How long a key lookup is trusted: revocation takes effect within this time. */
+  authCacheMs?: number;
 }
 
 export interface Edge {
@@ -46,7 +48,7 @@ function methodNotAllowed(req: Request): void {
   }
 }
 
-export async function createEdge({ pool, logger }: EdgeOptions): Promise<Edge> {
+export async function createEdge({ pool, logger, authCacheMs }: EdgeOptions): Promise<Edge> {
   const db = new Database(pool);
   const metrics = createMetrics(db);
   const app = express();
@@ -56,7 +58,7 @@ export async function createEdge({ pool, logger }: EdgeOptions): Promise<Edge> {
 
   app.use(requestLogging(logger));
   app.use(metrics.requests);
-  app.use(authenticate(new KeyStore(pool)));
+  app.use(authenticate(new KeyStore(pool, authCacheMs)));
 
   app.use(docsRoutes());
   app.use(healthRoutes(db, pool));

@@ -1,5 +1,5 @@
 // Bearer keys, looked up by their SHA-256 through ledger_private.authenticate_api_key. Answers are
-// cached for a few seconds, so a revoked key stops working within AUTH_CACHE_MS.
+// cached for a few seconds, so a revoked key stops working within AUTH_CACHE_MS (default 5 s).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type pg from 'pg';
 import { HttpProblem, titleOf } from './errors.js';
@@ -15,13 +15,12 @@ declare global {
   }
 }
 
-const AUTH_CACHE_MS = Number(process.env.AUTH_CACHE_MS ?? 5_000);
 const CACHE_LIMIT = 10_000;
 
 export class KeyStore {
   private cache = new Map<string, { key: ApiKey | null; until: number }>();
 
-  constructor(private pool: pg.Pool) {}
+  constructor(private pool: pg.Pool, private cacheMs = Number(process.env.AUTH_CACHE_MS ?? 5_000)) {}
 
   async lookup(secret: string): Promise<ApiKey | null> {
     const hash = hashSecret(secret);
@@ -31,7 +30,7 @@ export class KeyStore {
     const { rows } = await this.pool.query('select * from ledger_private.authenticate_api_key($1)', [hash]);
     const key = rows[0] ? { keyId: rows[0].key_id, role: rows[0].role, tenantId: rows[0].tenant_id, name: rows[0].name } : null;
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(id, { key, until: Date.now() + AUTH_CACHE_MS });
+    this.cache.set(id, { key, until: Date.now() + this.cacheMs });
     return key;
   }
 }

@@ -43,12 +43,12 @@ async function edgeLogin(ownerUrl: string): Promise<string> {
   return url.toString();
 }
 
-export async function startHarness(prefix: string, poolOptions: pg.PoolConfig = {}): Promise<Harness> {
+export async function startHarness(prefix: string, poolOptions: pg.PoolConfig = {}, authCacheMs?: number): Promise<Harness> {
   const ownerUrl = await createTestDatabase(prefix);
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
   const pool = new pg.Pool({ connectionString: await edgeLogin(ownerUrl), max: 20, connectionTimeoutMillis: 2000, ...poolOptions });
   pool.on('error', () => {});
-  const edge = await createEdge({ pool, logger: pino({ level: 'silent' }) });
+  const edge = await createEdge({ pool, logger: pino({ level: 'silent' }), authCacheMs });
   const server: Server = await new Promise((resolve) => {
     const s = edge.app.listen(0, '127.0.0.1', () => resolve(s));
   });
