@@ -165,10 +165,10 @@ exception when others then
 end
 $$;
 
-grant usage on schema tests to ledger_ingest, ledger_operator, ledger_readonly;
-grant execute on all functions in schema tests to ledger_ingest, ledger_operator, ledger_readonly;
+grant usage on schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
+grant execute on all functions in schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
 grant select, insert on tests.arrivals to ledger_ingest, ledger_operator, ledger_readonly;
 
--- pgTAP lives in public; the roles under test must reach it.
-grant usage on schema public to ledger_ingest, ledger_operator, ledger_readonly;
-grant execute on all functions in schema public to ledger_ingest, ledger_operator, ledger_readonly;
+-- pgTAP lives in public; the roles under test must reach it (ledger_edge too: it inherits nothing).
+grant usage on schema public to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
+grant execute on all functions in schema public to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
