@@ -50,7 +50,9 @@ begin
 
   if jsonb_typeof(p_envelope -> 'occurred_at') = 'string' then
     v_text := p_envelope ->> 'occurred_at';
-    if v_text !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$'
+    -- The pattern holds each field to RFC 3339's ranges (PostgreSQL alone would take 24:00:00 as
+    -- the next midnight); the cast then refuses dates that do not exist.
+    if v_text !~ '^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$'
        or not pg_input_is_valid(v_text, 'timestamptz') then
       v_errors := v_errors || jsonb_build_object('path', 'occurred_at', 'message', 'must be an RFC 3339 timestamp');
     end if;
