@@ -112,7 +112,25 @@ begin
   where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key
   for update;
 
-  if found and v_key.status = 'quarantined' then
+  if not found then
+    -- A first arrival takes the key. A concurrent first arrival may hold it uncommitted, unseen by
+    -- the select above: the insert then waits for it, does nothing, and the key is held as it
+    -- committed.
+    insert into ledger.events_processed
+      (tenant_id, idempotency_key, status, event_type, open_exception_id, arrivals, first_seen_at, last_seen_at, updated_at)
+    values (p_tenant_id, p_idempotency_key, 'quarantined', p_event_type, v_exception_id, 1, p_at, p_at, p_at)
+    on conflict (tenant_id, idempotency_key) do nothing;
+    if found then
+      perform ledger_private.open_exception(v_exception_id, p_tenant_id, p_idempotency_key, 'PROCESSING_ERROR', p_raw_id,
+        jsonb_build_object('error', p_error), null, p_at);
+      return ledger_private.outcome('quarantined', 'PROCESSING_ERROR', v_exception_id, 'quarantined', 1, 0, 1, 0, 1);
+    end if;
+    select * into strict v_key from ledger.events_processed k
+    where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key
+    for update;
+  end if;
+
+  if v_key.status = 'quarantined' then
     update ledger.events_processed k set arrivals = k.arrivals + 1, last_seen_at = p_at
     where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
     update ledger.exceptions e set arrivals = e.arrivals + 1, last_arrival_at = p_at
@@ -120,18 +138,12 @@ begin
     return ledger_private.outcome('quarantined', 'PROCESSING_ERROR', v_key.open_exception_id, 'quarantined', v_key.arrivals + 1, 0, 0, 0, 0);
   end if;
 
-  if found then
-    update ledger.events_processed k
-    set status = 'quarantined', open_exception_id = v_exception_id, arrivals = k.arrivals + 1, last_seen_at = p_at, updated_at = p_at
-    where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
-  else
-    insert into ledger.events_processed
-      (tenant_id, idempotency_key, status, event_type, open_exception_id, arrivals, first_seen_at, last_seen_at, updated_at)
-    values (p_tenant_id, p_idempotency_key, 'quarantined', p_event_type, v_exception_id, 1, p_at, p_at, p_at);
-  end if;
+  update ledger.events_processed k
+  set status = 'quarantined', open_exception_id = v_exception_id, arrivals = k.arrivals + 1, last_seen_at = p_at, updated_at = p_at
+  where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
   perform ledger_private.open_exception(v_exception_id, p_tenant_id, p_idempotency_key, 'PROCESSING_ERROR', p_raw_id,
     jsonb_build_object('error', p_error), ledger_private.key_state(v_key), p_at);
-  return ledger_private.outcome('quarantined', 'PROCESSING_ERROR', v_exception_id, 'quarantined', coalesce(v_key.arrivals, 0) + 1,
+  return ledger_private.outcome('quarantined', 'PROCESSING_ERROR', v_exception_id, 'quarantined', v_key.arrivals + 1,
           case v_key.status when 'processed' then -1 else 0 end, 1,
           case v_key.status when 'ignored' then -1 else 0 end, 1);
 end
