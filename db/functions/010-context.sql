@@ -1,12 +1,17 @@
 -- Who is calling: the edge sets ledger.tenant_id (a producer's tenant) and ledger.actor (the
 -- authenticated operator) with set_config(..., true) in the request's transaction. A DBA in psql
 -- sets neither: no tenant binding, and the actor is the session user.
+--
+-- Search paths: every function of schema ledger (what callers call) pins search_path to
+-- pg_catalog, pg_temp. The helpers of ledger_private run only inside those (no role but the owner
+-- may execute them) and name every object fully, so they inherit that path instead of setting it
+-- again: a SET clause costs a GUC save/restore per call and stops PostgreSQL from inlining the
+-- one-line SQL helpers into their callers' cached plans, which halved ingest throughput.
 
 create or replace function ledger_private.bound_tenant()
 returns text
 language sql
 stable
-set search_path = pg_catalog, pg_temp
 as $$
   select nullif(current_setting('ledger.tenant_id', true), '')
 $$;
@@ -16,7 +21,6 @@ create or replace function ledger_private.current_actor()
 returns text
 language sql
 stable
-set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(nullif(current_setting('ledger.actor', true), ''), session_user::text)
 $$;
@@ -26,7 +30,6 @@ create or replace function ledger_private.assert_tenant_allowed(p_tenant_id text
 returns void
 language plpgsql
 stable
-set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_bound text := ledger_private.bound_tenant();
@@ -45,7 +48,6 @@ create or replace function ledger_private.invalid(p_message text, p_errors jsonb
 returns void
 language plpgsql
 immutable
-set search_path = pg_catalog, pg_temp
 as $$
 begin
   raise exception using errcode = '22023', message = p_message, detail = p_errors::text;

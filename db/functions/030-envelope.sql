@@ -2,7 +2,6 @@ create or replace function ledger_private.envelope_errors(p_envelope jsonb)
 returns jsonb
 language plpgsql
 stable
-set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_errors jsonb := '[]'::jsonb;
@@ -67,7 +66,6 @@ create or replace function ledger_private.event_type_allowed(p_event_type text)
 returns boolean
 language sql
 stable
-set search_path = pg_catalog, pg_temp
 as $$
   select exists (select from ledger.event_types t where t.event_type = upper(p_event_type) and t.enabled)
 $$;
@@ -78,7 +76,6 @@ returns bytea
 language sql
 immutable
 parallel safe
-set search_path = pg_catalog, pg_temp
 as $$
   select sha256(convert_to(p_envelope::text, 'UTF8'))
 $$;

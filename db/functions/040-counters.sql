@@ -8,10 +8,10 @@ create or replace function ledger_private.bump_counters(
   p_ignored integer default 0
 )
 returns void
-language sql
+language plpgsql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
+begin
   insert into ledger_private.tenant_counters as c
     (tenant_id, shard, events_raw, rejections, exceptions_open, processed, quarantined, ignored)
   values
@@ -22,6 +22,7 @@ as $$
     exceptions_open = c.exceptions_open + excluded.exceptions_open,
     processed = c.processed + excluded.processed,
     quarantined = c.quarantined + excluded.quarantined,
-    ignored = c.ignored + excluded.ignored
+    ignored = c.ignored + excluded.ignored;
+end
 $$;
-comment on function ledger_private.bump_counters(text, integer, integer, integer, integer, integer, integer) is 'Moves a tenant''s health counters in the caller''s transaction, on the shard of this backend.';
+comment on function ledger_private.bump_counters(text, integer, integer, integer, integer, integer, integer) is 'Moves a tenant''s health counters in the caller''s transaction, on the shard of this backend. PL/pgSQL, not SQL: its plan is cached for the session instead of made anew on every call.';

@@ -1,7 +1,6 @@
 create or replace function ledger_private.reject_change()
 returns trigger
 language plpgsql
-set search_path = pg_catalog, pg_temp
 as $$
 begin
   raise exception using

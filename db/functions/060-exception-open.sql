@@ -11,7 +11,6 @@ create or replace function ledger_private.open_exception(
 returns void
 language plpgsql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
 begin
   insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at)
@@ -30,7 +29,6 @@ create or replace function ledger_private.key_state(p_key ledger.events_processe
 returns jsonb
 language sql
 immutable
-set search_path = pg_catalog, pg_temp
 as $$
   select case when p_key is null or p_key.tenant_id is null then null else jsonb_build_object(
     'key_status', p_key.status,

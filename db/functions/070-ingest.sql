@@ -10,7 +10,6 @@ create or replace function ledger_private.outcome(
 returns ledger_private.arrival_outcome
 language sql
 immutable
-set search_path = pg_catalog, pg_temp
 as $$
   select (p_result, p_reason_code, p_exception_id, p_key_status, p_attempt, p_d_processed, p_d_quarantined, p_d_ignored,
           p_d_exceptions_open)::ledger_private.arrival_outcome
@@ -29,7 +28,6 @@ create or replace function ledger_private.decide_outcome(
 returns ledger_private.arrival_outcome
 language plpgsql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_allowed boolean := ledger_private.event_type_allowed(p_event_type);
@@ -102,7 +100,6 @@ create or replace function ledger_private.quarantine_after_failure(
 returns ledger_private.arrival_outcome
 language plpgsql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_key ledger.events_processed;
@@ -157,7 +154,6 @@ returns boolean
 language sql
 immutable
 parallel safe
-set search_path = pg_catalog, pg_temp
 as $$
   select p_sqlstate in ('40001', '40P01', '55P03', '57014', '57P01', '53000', '53100', '53200', '53300')
 $$;
@@ -167,7 +163,6 @@ create or replace function ledger_private.ingest_valid(p_envelope jsonb, p_sourc
 returns ledger.ingest_answer
 language plpgsql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_tenant_id text := p_envelope ->> 'tenant_id';

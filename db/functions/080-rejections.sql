@@ -11,7 +11,6 @@ create or replace function ledger_private.record_rejection(
 returns bigint
 language sql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
   select ledger_private.bump_counters(p_tenant_id, p_rejections => 1);
   insert into ledger.rejections (tenant_id, source, http_status, reason_code, idempotency_key, errors, body_excerpt, api_key_id)

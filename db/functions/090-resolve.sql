@@ -5,7 +5,6 @@ create or replace function ledger_private.lock_open_exception(p_exception_id uui
 returns ledger.exceptions
 language plpgsql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_found ledger.exceptions;
@@ -37,7 +36,6 @@ create or replace function ledger_private.exception_state(p_exception ledger.exc
 returns jsonb
 language sql
 immutable
-set search_path = pg_catalog, pg_temp
 as $$
   select jsonb_build_object('status', p_exception.status, 'assigned_to', p_exception.assigned_to,
     'resolution_action', p_exception.resolution_action, 'resolved_by', p_exception.resolved_by,

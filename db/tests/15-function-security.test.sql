@@ -1,14 +1,16 @@
 -- The functions callers use: security definer where they write (they act for a role that may
--- not touch the tables), every one with search_path pinned to pg_catalog, pg_temp; nothing is
--- executable by PUBLIC; each caller role can execute exactly its functions.
+-- not touch the tables), every one with search_path pinned to pg_catalog, pg_temp (and so every
+-- security definer helper); the other private helpers run inside those and inherit their path
+-- (see db/functions/010-context.sql); nothing is executable by PUBLIC; each caller role can
+-- execute exactly its functions.
 begin;
 select plan(16);
 
 select is_empty($$
   select p.oid::regprocedure from pg_proc p
-  where p.pronamespace in ('ledger'::regnamespace, 'ledger_private'::regnamespace)
+  where (p.pronamespace = 'ledger'::regnamespace or (p.pronamespace = 'ledger_private'::regnamespace and p.prosecdef))
     and not coalesce(p.proconfig @> array['search_path=pg_catalog, pg_temp'], false)
-$$, 'every function of ledger and ledger_private pins search_path to pg_catalog, pg_temp');
+$$, 'every function of ledger, and every security definer one, pins search_path to pg_catalog, pg_temp');
 select is_empty($$
   select p.oid::regprocedure from pg_proc p
   where p.pronamespace = 'ledger'::regnamespace and p.proname in ('ingest_event', 'ingest_events', 'resolve_exception', 'assign_exception',

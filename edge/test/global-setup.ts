@@ -1,5 +1,7 @@
 // One PostgreSQL 16 for the whole vitest run: the embedded server (or TEST_DATABASE_URL's), with a
 // migrated template that each test file clones into a database of its own (see support.ts).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error: a plain ESM script shared with the benchmarks
 import { startTestServer } from '../../scripts/lib/testdb.mjs';
@@ -7,12 +9,20 @@ import { startTestServer } from '../../scripts/lib/testdb.mjs';
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
+    /** ledger_edge's password, set once here: roles are cluster-wide, test files run in parallel. */
+    edgePassword: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const server = await startTestServer();
+  const edgePassword = randomBytes(12).toString('hex');
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  await admin.query(`alter role ledger_edge with login password '${edgePassword}'`);
+  await admin.end();
   project.provide('adminUrl', server.adminUrl);
+  project.provide('edgePassword', edgePassword);
   return async () => {
     await server.stop();
   };

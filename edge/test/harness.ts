@@ -1,10 +1,10 @@
 // The real edge in-process on 127.0.0.1 and a free port, over a fresh database of its own,
 // connected as the ledger_edge login role as in production; keys made as the owner.
 import '../src/polyfills.js';
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import pg from 'pg';
 import pino from 'pino';
+import { inject } from 'vitest';
 import { createEdge, type Edge } from '../src/app.js';
 import { createKey } from '../src/keys.js';
 import { createTestDatabase } from './support.js';
@@ -26,27 +26,18 @@ export interface Harness {
 
 export interface HttpAnswer { status: number; headers: Headers; text: string; json: any }
 
-let edgePassword: string | undefined;
-
-async function edgeLogin(ownerUrl: string): Promise<string> {
-  edgePassword ??= randomBytes(12).toString('hex');
-  const owner = new pg.Client({ connectionString: ownerUrl });
-  await owner.connect();
-  try {
-    await owner.query(`alter role ledger_edge with login password '${edgePassword}'`);
-  } finally {
-    await owner.end();
-  }
+/** The URL of a test database as the edge's login role (its password set once by global-setup). */
+export function edgeLoginUrl(ownerUrl: string): string {
   const url = new URL(ownerUrl);
   url.username = 'ledger_edge';
-  url.password = edgePassword;
+  url.password = inject('edgePassword');
   return url.toString();
 }
 
 export async function startHarness(prefix: string, poolOptions: pg.PoolConfig = {}, authCacheMs?: number): Promise<Harness> {
   const ownerUrl = await createTestDatabase(prefix);
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
-  const pool = new pg.Pool({ connectionString: await edgeLogin(ownerUrl), max: 20, connectionTimeoutMillis: 2000, ...poolOptions });
+  const pool = new pg.Pool({ connectionString: edgeLoginUrl(ownerUrl), max: 20, connectionTimeoutMillis: 2000, ...poolOptions });
   pool.on('error', () => {});
   const edge = await createEdge({ pool, logger: pino({ level: 'silent' }), authCacheMs });
   const server: Server = await new Promise((resolve) => {
