@@ -20,7 +20,6 @@ create or replace function ledger_private.create_api_key(p_role text, p_tenant_i
 returns uuid
 language plpgsql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_key_id uuid;
@@ -51,7 +50,6 @@ create or replace function ledger_private.revoke_api_key(p_key_id uuid)
 returns boolean
 language sql
 volatile
-set search_path = pg_catalog, pg_temp
 as $$
   update ledger_private.api_keys set revoked_at = now() where key_id = p_key_id and revoked_at is null returning true
 $$;
