@@ -49,13 +49,16 @@ async function seedCredentials(target: DatabaseTarget): Promise<{ credentials: C
   }
 }
 
-function banner(url: string, seeded: { credentials: Credentials; fresh: boolean } | null): string {
+function banner(url: string, seeded: { credentials: Credentials; fresh: boolean } | null, target: DatabaseTarget): string {
   const lines = [
     `Ledger-Safe is listening on ${url}`,
     `  API docs   ${url}/docs`,
     `  console    ${url}/admin/`,
     `  GraphiQL   ${url}/graphiql`,
   ];
+  if (target.cluster) {
+    lines.push(`  psql       psql "postgres://postgres:$(cat ${path.join(homeDir(), 'pg-password')})@127.0.0.1:${target.cluster.port}/ledger"`);
+  }
   if (seeded?.fresh) {
     lines.push('', 'First start: tenant tenant_demo and two keys were made (shown once, kept in .ledger-safe/credentials.json):',
       `  producer key (tenant_demo)  ${seeded.credentials.producer_key}`, `  operator key               ${seeded.credentials.operator_key}`);
@@ -89,7 +92,7 @@ export async function start(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  process.stdout.write(banner(`http://${shownHost}:${port}`, seeded) + '\n');
+  process.stdout.write(banner(`http://${shownHost}:${port}`, seeded, target) + '\n');
   logger.info({ port, host, embedded: target.embedded }, 'listening');
 
   let stopping = false;

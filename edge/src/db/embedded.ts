@@ -18,6 +18,8 @@ export interface Cluster {
 export interface ClusterOptions {
   /** Keep the data after stop (the CLI's `.ledger-safe/`), or throw it away (tests). */
   persistent: boolean;
+  /** A fixed port (default: a free one at each start). */
+  port?: number;
   /** Trade durability for speed: only for throwaway test clusters. */
   unsafeFast?: boolean;
   onLog?: (line: string) => void;
@@ -91,7 +93,7 @@ export async function openCluster(dir: string, options: ClusterOptions): Promise
   for (let tries = 0; ; tries++) {
     const existing = runningPort(dataDir);
     if (existing) return { adminUrl: adminUrl(password, existing), port: existing, owned: false, stop: async () => {} };
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
     if (options.unsafeFast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
     const pg = new EmbeddedPostgres({

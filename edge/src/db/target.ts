@@ -1,5 +1,6 @@
 // Which database a command works on: DATABASE_URL when set, else the embedded cluster under
-// LEDGER_SAFE_HOME (default ./.ledger-safe), started for the command or reused if a server runs.
+// LEDGER_SAFE_HOME (default ./.ledger-safe), started for the command or reused if a server runs,
+// on 127.0.0.1 and LEDGER_SAFE_PG_PORT (default: a free port).
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -53,7 +54,8 @@ export async function openTarget(log: (line: string) => void = () => {}): Promis
   if (process.env.DATABASE_URL) {
     return { ownerUrl: process.env.DATABASE_URL, embedded: false, release: async () => {} };
   }
-  const cluster = await openCluster(homeDir(), { persistent: true, onLog: log });
+  const port = process.env.LEDGER_SAFE_PG_PORT ? Number(process.env.LEDGER_SAFE_PG_PORT) : undefined;
+  const cluster = await openCluster(homeDir(), { persistent: true, onLog: log, port });
   await ensureDatabase(cluster.adminUrl, EMBEDDED_DATABASE);
   const ownerUrl = withDatabase(cluster.adminUrl, EMBEDDED_DATABASE);
   return {
