@@ -48,6 +48,8 @@ export function openApiDocument() {
       '/v1/health': {
         get: {
           summary: 'Liveness, and counts with a key', tags: ['anyone'],
+          parameters: [{ name: 'reconcile', in: 'query', required: false, schema: { type: 'boolean' },
+            description: 'With a key: add ledger.reconcile() (raw arrivals = processed + duplicate + quarantined + ignored, counters = count(*)). Counts rows: for audits, not polling.' }],
           responses: { 200: json('Up', ref('Health')), 401: problem('Unknown key'), 503: problem('Database unreachable') },
         },
       },

@@ -61,6 +61,15 @@ describe('health', () => {
     expect(all.events_raw).toBe(rows[0].n);
   });
 
+  test('?reconcile=true adds the reconciliation: balanced, arrivals by result', async () => {
+    await conflict('rec-1');
+    const r = await op('GET', '/v1/health?reconcile=true');
+    expect(r.json.reconciliation).toMatchObject({ balanced: true, drift: [] });
+    const { rows } = await h.owner.query('select count(*)::int as n from ledger.events_raw');
+    expect(r.json.reconciliation.arrivals.events_raw).toBe(rows[0].n);
+    expect((await op('GET', '/v1/health')).json.reconciliation).toBeUndefined();
+  });
+
   test('database unreachable: 503 problem with Retry-After within 2 s, and back by itself', async () => {
     const url = new URL(h.ownerUrl);
     const proxy = await startProxy(Number(url.port));
