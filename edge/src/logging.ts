@@ -10,8 +10,23 @@ declare global {
   }
 }
 
+/**
+ * Logs to stdout through a buffered asynchronous writer: a synchronous write per request line took
+ * a fifth of the edge's CPU under load. flushLogs() before exiting keeps the last lines.
+ */
 export function createLogger(): pino.Logger {
-  return pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'ledger-safe' } });
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'ledger-safe' } }, destination);
+  flushers.push(() => destination.flushSync());
+  return logger;
+}
+
+const flushers: (() => void)[] = [];
+
+export function flushLogs(): void {
+  for (const flush of flushers) {
+    try { flush(); } catch { /* stdout already closed */ }
+  }
 }
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -10,7 +10,7 @@ import { createEdge } from './app.js';
 import { migrate } from './db/migrate.js';
 import { edgePassword, homeDir, openTarget, type DatabaseTarget } from './db/target.js';
 import { createKey } from './keys.js';
-import { createLogger } from './logging.js';
+import { createLogger, flushLogs } from './logging.js';
 
 interface Credentials { tenant_id: string; producer_key: string; operator_key: string }
 
@@ -109,6 +109,7 @@ export async function start(): Promise<void> {
     await pool.end().catch(() => {});
     await target.release().catch((e) => logger.warn({ err: e }, 'stopping PostgreSQL failed'));
     logger.info('stopped');
+    flushLogs();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
