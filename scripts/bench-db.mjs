@@ -1,0 +1,161 @@
+// `npm run bench:db`: what the guardrail costs inside PostgreSQL. On a throwaway embedded
+// PostgreSQL 16 with durable settings (fsync, synchronous_commit, full_page_writes on), it
+// measures for a fixed time, at 1 and 8 connections, one autocommit statement per event:
+//   insert  plain `insert into bench_plain` (an unindexed, unconstrained copy of events_raw)
+//   ingest  `select * from ledger.ingest_event($1::jsonb, 'bench')`
+// with the same ~600-byte envelopes and unique keys, and prints events/s, p50/p99 latency and the
+// ratio ingest/insert next to the target, with the CPU time the server's backends spent per event
+// (read from /proc; steadier than events/s on a shared machine). A benchmark, not a test: it
+// prints numbers only.
+//
+// BENCH_SECONDS (default 10): measuring time of each run; BENCH_WARMUP_SECONDS (default 2).
+// BENCH_CONNECTIONS (default "1,8"). TEST_DATABASE_URL: use that server instead (its settings).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { startTestServer } from './lib/testdb.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,8').split(',').map(Number);
+const TARGET_RATIO = 0.7;
+const TARGET_CONNECTIONS = 8;
+const TENANT = 'bench';
+
+const run = randomUUID().slice(0, 8);
+let sequence = 0;
+
+/** A POS envelope of about 600 bytes with a key never used before. */
+function nextEnvelope() {
+  const n = ++sequence;
+  return JSON.stringify({
+    schema_version: '1.0', tenant_id: TENANT, store_id: 'store_001', source_system: 'pos_sim',
+    event_id: `evt-${run}-${n}`, source_event_id: `src-${run}-${n}`, event_type: 'SALE',
+    occurred_at: '2026-02-25T00:00:00Z', txn_id: `txn-${run}-${n}`, currency: 'USD', total_amount: 92.5,
+    cashier: 'cashier_042', register: 'till-07',
+    line_items: [
+      { sku: 'SKU-AAA-0001', description: 'Espresso beans 1kg', qty: 1, amount: 30.0 },
+      { sku: 'SKU-BBB-0002', description: 'Oat milk 1l', qty: 2, amount: 12.5 },
+      { sku: 'SKU-CCC-0003', description: 'Ceramic cup', qty: 1, amount: 25.0 },
+      { sku: 'SKU-DDD-0004', description: 'Paper filters x100', qty: 1, amount: 12.5 },
+    ],
+  });
+}
+
+const STATEMENTS = {
+  insert: {
+    text: `insert into bench_plain (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, received_at)
+           values ($1, $2, $3, 'SALE', $4::jsonb, sha256(convert_to($4::jsonb::text, 'UTF8')), 1, 'bench', 'processed', now())`,
+    values: (body, n) => [TENANT, n, `evt-${run}-${n}`, body],
+  },
+  ingest: {
+    text: `select * from ledger.ingest_event($1::jsonb, 'bench')`,
+    values: (body) => [body],
+  },
+};
+
+/** CPU time (user + system, ms) a local backend has used so far, or null when the server is not local. */
+function backendCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs one statement kind on `connections` connections for `seconds`; returns rate and latencies. */
+async function measure(url, kind, connections, seconds) {
+  const statement = STATEMENTS[kind];
+  const clients = await Promise.all(Array.from({ length: connections }, async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    client.pid = (await client.query('select pg_backend_pid() as pid')).rows[0].pid;
+    return client;
+  }));
+  const cpuBefore = clients.map((c) => backendCpuMs(c.pid));
+  const latencies = [];
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  let cpuMs = null;
+  try {
+    await Promise.all(clients.map(async (client) => {
+      while (performance.now() < deadline) {
+        const body = nextEnvelope();
+        const t0 = performance.now();
+        await client.query({ name: kind, text: statement.text, values: statement.values(body, sequence) });
+        latencies.push(performance.now() - t0);
+      }
+    }));
+    const cpuAfter = clients.map((c) => backendCpuMs(c.pid));
+    if (cpuAfter.every((t, i) => t !== null && cpuBefore[i] !== null)) cpuMs = cpuAfter.reduce((sum, t, i) => sum + t - cpuBefore[i], 0);
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    kind, connections, events: latencies.length, rate: latencies.length / elapsed,
+    p50: percentile(latencies, 50), p99: percentile(latencies, 99),
+    cpuUs: cpuMs === null ? NaN : (cpuMs * 1000) / latencies.length,
+  };
+}
+
+async function settings(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`select name, setting from pg_settings
+      where name in ('server_version', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method', 'shared_buffers') order by name`);
+    return rows.map((r) => `${r.name}=${r.setting}`).join(' ');
+  } finally {
+    await client.end();
+  }
+}
+
+const server = await startTestServer({ unsafeFast: false });
+try {
+  const url = await server.createDatabase('ledger_bench');
+  const setup = new pg.Client({ connectionString: url });
+  await setup.connect();
+  await setup.query(`insert into ledger.tenants (tenant_id) values ('${TENANT}')`);
+  await setup.query('create table bench_plain (like ledger.events_raw)');
+  await setup.end();
+
+  const envelopeBytes = Buffer.byteLength(nextEnvelope());
+  console.log(await settings(url));
+  console.log(`envelope ${envelopeBytes} bytes, ${SECONDS} s per run (after ${WARMUP_SECONDS} s warm-up), one autocommit statement per event\n`);
+
+  const results = [];
+  for (const connections of CONNECTIONS) {
+    for (const kind of ['insert', 'ingest']) {
+      if (WARMUP_SECONDS > 0) await measure(url, kind, connections, WARMUP_SECONDS);
+      const r = await measure(url, kind, connections, SECONDS);
+      results.push(r);
+      console.log(`  measured ${kind.padEnd(6)} at ${connections} connection(s): ${r.rate.toFixed(0)} events/s`);
+    }
+  }
+
+  const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+  console.log('\n| statement | connections | events | events/s | p50 ms | p99 ms | backend CPU µs/event |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    console.log(`| ${r.kind === 'insert' ? 'plain insert into bench_plain' : 'ledger.ingest_event'} | ${r.connections} | ${r.events} | ${fmt(r.rate, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs, 0)} |`);
+  }
+  console.log('\n| connections | ingest/insert | target |');
+  console.log('|---:|---:|---|');
+  for (const connections of CONNECTIONS) {
+    const insert = results.find((r) => r.kind === 'insert' && r.connections === connections);
+    const ingest = results.find((r) => r.kind === 'ingest' && r.connections === connections);
+    const ratio = ingest.rate / insert.rate;
+    const target = connections === TARGET_CONNECTIONS ? `>= ${TARGET_RATIO} ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}` : '-';
+    console.log(`| ${connections} | ${fmt(ratio)} | ${target} |`);
+  }
+} finally {
+  await server.stop();
+}
