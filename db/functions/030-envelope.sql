@@ -62,12 +62,43 @@ end
 $$;
 comment on function ledger_private.envelope_errors(jsonb) is 'What is wrong with an envelope, as [{path, message}]; empty when it is valid.';
 
-create or replace function ledger_private.event_type_allowed(p_event_type text)
+create or replace function ledger_private.envelope_is_valid(p_envelope jsonb)
 returns boolean
-language sql
+language plpgsql
 stable
 as $$
-  select exists (select from ledger.event_types t where t.event_type = upper(p_event_type) and t.enabled)
+begin
+  -- The rules of envelope_errors as one expression: the common, valid case costs one evaluation;
+  -- envelope_errors then words what is wrong (db/tests keep the two in agreement). A missing
+  -- member makes a comparison null, not false: coalesce, or `not valid` would let it through.
+  return coalesce(jsonb_typeof(p_envelope) = 'object'
+    and jsonb_typeof(p_envelope -> 'schema_version') = 'string' and p_envelope ->> 'schema_version' <> ''
+    and jsonb_typeof(p_envelope -> 'tenant_id') = 'string' and p_envelope ->> 'tenant_id' ~ '^[A-Za-z0-9._-]{1,64}$'
+    and jsonb_typeof(p_envelope -> 'store_id') = 'string' and p_envelope ->> 'store_id' <> ''
+    and jsonb_typeof(p_envelope -> 'source_system') = 'string' and p_envelope ->> 'source_system' <> ''
+    and jsonb_typeof(p_envelope -> 'event_id') = 'string' and p_envelope ->> 'event_id' <> ''
+    and length(p_envelope ->> 'event_id') <= 255 and p_envelope ->> 'event_id' !~ '[[:cntrl:]]'
+    and jsonb_typeof(p_envelope -> 'event_type') = 'string' and p_envelope ->> 'event_type' <> ''
+    and jsonb_typeof(p_envelope -> 'txn_id') = 'string' and p_envelope ->> 'txn_id' <> ''
+    and coalesce(jsonb_typeof(p_envelope -> 'source_event_id') in ('string', 'null'), true)
+    and jsonb_typeof(p_envelope -> 'occurred_at') = 'string'
+    and p_envelope ->> 'occurred_at' ~ '^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$'
+    and pg_input_is_valid(p_envelope ->> 'occurred_at', 'timestamptz')
+    and exists (select from ledger.tenants t where t.tenant_id = p_envelope ->> 'tenant_id'), false);
+end
+$$;
+comment on function ledger_private.envelope_is_valid(jsonb) is 'True when envelope_errors would find nothing, in one evaluation (the fast path of ingest).';
+
+create or replace function ledger_private.event_type_allowed(p_event_type text)
+returns boolean
+language plpgsql
+stable
+as $$
+begin
+  -- PL/pgSQL keeps this query's plan for the session; as a one-line SQL function (not inlinable,
+  -- it holds a subquery) it was planned anew on every ingest.
+  return exists (select from ledger.event_types t where t.event_type = upper(p_event_type) and t.enabled);
+end
 $$;
 comment on function ledger_private.event_type_allowed(text) is 'Whether the upper-cased event type is in the enabled allowlist.';
 

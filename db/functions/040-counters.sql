@@ -12,6 +12,19 @@ language plpgsql
 volatile
 as $$
 begin
+  -- A plain update of the existing shard row (the usual case) costs less than an upsert, which
+  -- locks the conflicting row first with a WAL record of its own.
+  update ledger_private.tenant_counters c set
+    events_raw = c.events_raw + p_events_raw,
+    rejections = c.rejections + p_rejections,
+    exceptions_open = c.exceptions_open + p_exceptions_open,
+    processed = c.processed + p_processed,
+    quarantined = c.quarantined + p_quarantined,
+    ignored = c.ignored + p_ignored
+  where c.tenant_id = p_tenant_id and c.shard = pg_backend_pid() % 64;
+  if found then
+    return;
+  end if;
   insert into ledger_private.tenant_counters as c
     (tenant_id, shard, events_raw, rejections, exceptions_open, processed, quarantined, ignored)
   values

@@ -55,35 +55,31 @@ begin
     return ledger_private.outcome('quarantined', 'UNKNOWN_EVENT_TYPE', v_key.open_exception_id, 'quarantined', 1, 0, 1, 0, 1);
   end if;
 
-  select * into strict v_key from ledger.events_processed k
+  -- A later arrival: counting it on its key also locks the key's row, serialising the key, and
+  -- returns the state to decide on (arrivals already includes this one).
+  update ledger.events_processed k set arrivals = k.arrivals + 1, last_seen_at = p_at
   where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key
-  for update;
+  returning * into strict v_key;
 
   if v_key.status = 'processed' and v_key.canonical_fingerprint = p_fingerprint then
-    update ledger.events_processed k set arrivals = k.arrivals + 1, last_seen_at = p_at
-    where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
-    return ledger_private.outcome('duplicate', null, null, 'processed', v_key.arrivals + 1, 0, 0, 0, 0);
+    return ledger_private.outcome('duplicate', null, null, 'processed', v_key.arrivals, 0, 0, 0, 0);
   elsif v_key.status = 'processed' then
     v_exception_id := gen_random_uuid();
     update ledger.events_processed k
-    set status = 'quarantined', open_exception_id = v_exception_id, arrivals = k.arrivals + 1, last_seen_at = p_at, updated_at = p_at
+    set status = 'quarantined', open_exception_id = v_exception_id, updated_at = p_at
     where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
     perform ledger_private.open_exception(v_exception_id, p_tenant_id, p_idempotency_key, 'IDEMPOTENCY_CONFLICT', p_raw_id,
       jsonb_build_object('canonical_raw_id', v_key.canonical_raw_id,
                          'canonical_fingerprint', encode(v_key.canonical_fingerprint, 'hex'),
                          'fingerprint', encode(p_fingerprint, 'hex')),
       ledger_private.key_state(v_key), p_at);
-    return ledger_private.outcome('quarantined', 'IDEMPOTENCY_CONFLICT', v_exception_id, 'quarantined', v_key.arrivals + 1, -1, 1, 0, 1);
+    return ledger_private.outcome('quarantined', 'IDEMPOTENCY_CONFLICT', v_exception_id, 'quarantined', v_key.arrivals, -1, 1, 0, 1);
   elsif v_key.status = 'quarantined' then
-    update ledger.events_processed k set arrivals = k.arrivals + 1, last_seen_at = p_at
-    where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
     update ledger.exceptions e set arrivals = e.arrivals + 1, last_arrival_at = p_at
     where e.tenant_id = p_tenant_id and e.exception_id = v_key.open_exception_id;
-    return ledger_private.outcome('quarantined', 'ALREADY_QUARANTINED', v_key.open_exception_id, 'quarantined', v_key.arrivals + 1, 0, 0, 0, 0);
+    return ledger_private.outcome('quarantined', 'ALREADY_QUARANTINED', v_key.open_exception_id, 'quarantined', v_key.arrivals, 0, 0, 0, 0);
   else
-    update ledger.events_processed k set arrivals = k.arrivals + 1, last_seen_at = p_at
-    where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
-    return ledger_private.outcome('ignored', 'IGNORED_BY_OPERATOR', null, 'ignored', v_key.arrivals + 1, 0, 0, 0, 0);
+    return ledger_private.outcome('ignored', 'IGNORED_BY_OPERATOR', null, 'ignored', v_key.arrivals, 0, 0, 0, 0);
   end if;
 end
 $$;
@@ -218,15 +214,19 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+  v_bound text := ledger_private.bound_tenant();
   v_errors jsonb;
 begin
   -- A key bound to one tenant is refused another before anything else is said about the envelope.
-  if jsonb_typeof(ingest_event.envelope -> 'tenant_id') = 'string' then
+  if v_bound is not null and jsonb_typeof(ingest_event.envelope -> 'tenant_id') = 'string'
+     and ingest_event.envelope ->> 'tenant_id' <> v_bound then
     perform ledger_private.assert_tenant_allowed(ingest_event.envelope ->> 'tenant_id');
   end if;
-  v_errors := ledger_private.envelope_errors(ingest_event.envelope);
-  if jsonb_array_length(v_errors) > 0 then
-    perform ledger_private.invalid('envelope invalid', v_errors);
+  if not ledger_private.envelope_is_valid(ingest_event.envelope) then
+    v_errors := ledger_private.envelope_errors(ingest_event.envelope);
+    if jsonb_array_length(v_errors) > 0 then
+      perform ledger_private.invalid('envelope invalid', v_errors);
+    end if;
   end if;
   return ledger_private.ingest_valid(ingest_event.envelope, coalesce(nullif(ingest_event.source, ''), 'sql'));
 end
@@ -264,6 +264,8 @@ begin
     if v_bound is not null and jsonb_typeof(v_envelope -> 'tenant_id') = 'string' and v_tenant_id <> v_bound then
       v_errors := jsonb_build_array(jsonb_build_object('path', 'tenant_id', 'message', 'not the tenant of this key'));
       v_status := 403;
+    elsif ledger_private.envelope_is_valid(v_envelope) then
+      v_errors := '[]'::jsonb;
     else
       v_errors := ledger_private.envelope_errors(v_envelope);
       v_status := 422;
