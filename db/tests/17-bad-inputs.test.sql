@@ -1,8 +1,9 @@
 -- SQLSTATEs of bad input to ingest_event: an envelope that is not valid raises 22023, with its
 -- [{path, message}] list in DETAIL (which the edge answers as 422 errors); text that is not JSON
--- fails in the jsonb cast, before the function runs: 22P02, or 22P05 for \u0000.
+-- fails in the jsonb cast, before the function runs: 22P02, 22P05 for \u0000, 54001 when nested
+-- too deep (db/ERRORS.md).
 begin;
-select plan(44);
+select plan(45);
 
 select tests.make_tenant('t_bad');
 
@@ -32,6 +33,7 @@ select throws_ok(format($$select ledger.ingest_event(%L)$$, tests.envelope('t_ba
   from unnest(array[E'evt\n1', E'evt\t1', E'evt\u00011', E'evt\u007f1', E'evt\u00851']) v;
 select throws_ok($$select ledger.ingest_event('{"event_id": ')$$, '22P02', null, 'text that is not JSON: 22P02 from the jsonb cast');
 select throws_ok($$select ledger.ingest_event('{"event_id": "\u0000"}')$$, '22P05', null, 'a \u0000 escape: 22P05 from the jsonb cast');
+select throws_ok($$select ledger.ingest_event(repeat('[', 100000)::jsonb)$$, '54001', null, 'JSON nested too deep: 54001 from the jsonb cast');
 
 select is(tests.error_paths(format($$select ledger.ingest_event(%L)$$, tests.envelope('t_bad', 'k1', '{"txn_id": null, "event_id": 42}'))),
   array['event_id', 'txn_id'], 'DETAIL lists every error with its path');
