@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['edge/test/**/*.test.ts'],
+    include: ['edge/test/**/*.test.ts', 'admin/src/**/*.test.ts'],
     globalSetup: ['edge/test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

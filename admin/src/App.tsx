@@ -1,0 +1,33 @@
+import { Admin, Resource } from 'react-admin';
+import auditLog from './audit-log';
+import { authProvider } from './authProvider';
+import { Dashboard } from './dashboard/Dashboard';
+import { dataProvider } from './dataProvider';
+import events from './events';
+import exceptions from './exceptions';
+import { i18nProvider } from './i18n';
+import keys from './keys';
+import { LoginPage } from './LoginPage';
+import rejections from './rejections';
+import { darkTheme, lightTheme } from './theme';
+
+export const App = () => (
+  <Admin
+    title="ls.app.title"
+    dataProvider={dataProvider}
+    authProvider={authProvider}
+    i18nProvider={i18nProvider}
+    loginPage={LoginPage}
+    dashboard={Dashboard}
+    theme={lightTheme}
+    darkTheme={darkTheme}
+    requireAuth
+    disableTelemetry
+  >
+    <Resource name="exceptions" {...exceptions} />
+    <Resource name="events" {...events} />
+    <Resource name="keys" {...keys} />
+    <Resource name="audit-log" {...auditLog} />
+    <Resource name="rejections" {...rejections} />
+  </Admin>
+);

@@ -1,0 +1,93 @@
+// Every decision with its actor and the state before and after. Read-only.
+import HistoryIcon from '@mui/icons-material/History';
+import { Box } from '@mui/material';
+import { DataTable, DateField, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { ChipField, ValueChip } from '../common/Chips';
+import { Facts, formatTime } from '../common/Facts';
+import { JsonView } from '../common/JsonView';
+import { Section } from '../common/Section';
+import { ShowLink } from '../common/ShowLink';
+import { useIsSmall } from '../common/useIsSmall';
+import { AuditChange } from '../exceptions/AuditTrail';
+
+const ACTIONS = ['exception.opened', 'exception.assigned', 'exception.resolved']
+  .map((id) => ({ id, name: `ls.audit_action.${id.replace('.', '_')}` }));
+
+const filters = [
+  <TextInput key="exception_id" source="exception_id" alwaysOn />,
+  <TextInput key="tenant_id" source="tenant_id" alwaysOn />,
+  <SelectInput key="action" source="action" choices={ACTIONS} />,
+  <TextInput key="actor" source="actor" />,
+];
+
+const AuditList = () => {
+  const isSmall = useIsSmall();
+  const translate = useTranslate();
+  return (
+    <List filters={filters} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
+      {isSmall ? (
+        <SimpleList
+          primaryText={(r) => translate(`ls.audit_action.${String(r.action).replace('.', '_')}`, { _: r.action })}
+          secondaryText={(r) => `${r.actor} · ${r.tenant_id}`}
+          tertiaryText={(r) => new Date(r.at).toLocaleTimeString()}
+          linkType="show"
+        />
+      ) : (
+        <DataTable rowClick="show" bulkActionButtons={false} expand={<AuditChange />}>
+          <DataTable.Col source="id"><ShowLink /></DataTable.Col>
+          <DataTable.Col source="at"><DateField source="at" showTime /></DataTable.Col>
+          <DataTable.Col source="action"><ChipField source="action" kind="audit_action" /></DataTable.Col>
+          <DataTable.Col source="actor" />
+          <DataTable.Col source="tenant_id" />
+          <DataTable.Col source="exception_id" disableSort><ShowLink resource="exceptions" source="exception_id" /></DataTable.Col>
+          <DataTable.Col source="notes" disableSort />
+        </DataTable>
+      )}
+    </List>
+  );
+};
+
+const AuditTitle = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  return <>{translate('ls.audit.title', { id: record?.id ?? '' })}</>;
+};
+
+const AuditView = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  if (!record) return null;
+  const field = (name: string) => translate(`resources.audit-log.fields.${name}`);
+  return (
+    <Box sx={{ display: 'grid', gap: 2, mb: 2 }}>
+      <Section id="audit" title={translate('ls.audit.title', { id: record.id })}>
+        <Facts resource="audit-log" facts={[
+          { field: 'at', value: formatTime(record.at) },
+          { field: 'action', value: <ValueChip kind="audit_action" value={record.action} /> },
+          { field: 'actor', value: record.actor },
+          { field: 'claimed_actor', value: record.claimed_actor },
+          { field: 'tenant_id', value: record.tenant_id },
+          { field: 'object_type', value: record.object_type },
+          { field: 'object_id', value: record.object_id },
+          { field: 'exception_id', value: record.exception_id && <ShowLink resource="exceptions" id={record.exception_id} /> },
+          { field: 'notes', value: record.notes },
+        ]} />
+      </Section>
+      <Section id="change" title={translate('ls.audit.change')}>
+        <AuditChange />
+      </Section>
+      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'repeat(2, minmax(0, 1fr))' } }}>
+        <Section id="before" title={field('before')}><JsonView value={record.before} label={field('before')} /></Section>
+        <Section id="after" title={field('after')}><JsonView value={record.after} label={field('after')} /></Section>
+      </Box>
+    </Box>
+  );
+};
+
+const AuditShow = () => (
+  <Show title={<AuditTitle />} component="div">
+    <AuditView />
+  </Show>
+);
+
+export default { list: AuditList, show: AuditShow, icon: HistoryIcon };

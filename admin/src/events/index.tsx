@@ -1,0 +1,94 @@
+// Bronze: every accepted arrival as received, with the outcome decided for it. Read-only.
+import InboxIcon from '@mui/icons-material/Inbox';
+import { Box } from '@mui/material';
+import { DataTable, DateField, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { ChipField, ValueChip } from '../common/Chips';
+import { Facts, formatTime } from '../common/Facts';
+import { JsonView } from '../common/JsonView';
+import { Section } from '../common/Section';
+import { ShowLink } from '../common/ShowLink';
+import { useIsSmall } from '../common/useIsSmall';
+import { keyId, type RawEvent } from '../types';
+
+const RESULTS = ['processed', 'duplicate', 'quarantined', 'ignored'].map((id) => ({ id, name: `ls.result.${id}` }));
+const REASONS = ['IDEMPOTENCY_CONFLICT', 'UNKNOWN_EVENT_TYPE', 'ALREADY_QUARANTINED', 'IGNORED_BY_OPERATOR', 'PROCESSING_ERROR']
+  .map((id) => ({ id, name: `ls.reason.${id}` }));
+
+const filters = [
+  <TextInput key="tenant_id" source="tenant_id" alwaysOn />,
+  <TextInput key="idempotency_key" source="idempotency_key" alwaysOn />,
+  <SelectInput key="result" source="result" choices={RESULTS} />,
+  <SelectInput key="reason_code" source="reason_code" choices={REASONS} />,
+  <TextInput key="event_type" source="event_type" />,
+  <TextInput key="exception_id" source="exception_id" />,
+];
+
+const EventList = () => {
+  const isSmall = useIsSmall();
+  const translate = useTranslate();
+  return (
+    <List filters={filters} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
+      {isSmall ? (
+        <SimpleList
+          primaryText={(r) => `#${r.id} ${r.idempotency_key}`}
+          secondaryText={(r) => `${r.tenant_id} · ${r.event_type} · ${translate(`ls.result.${r.result}`)}`}
+          tertiaryText={(r) => new Date(r.received_at).toLocaleTimeString()}
+          linkType="show"
+        />
+      ) : (
+        <DataTable rowClick="show" bulkActionButtons={false}>
+          <DataTable.Col source="id"><ShowLink /></DataTable.Col>
+          <DataTable.Col source="received_at"><DateField source="received_at" showTime /></DataTable.Col>
+          <DataTable.Col source="tenant_id" />
+          <DataTable.Col source="idempotency_key" />
+          <DataTable.Col source="event_type" />
+          <DataTable.Col source="attempt" align="right" />
+          <DataTable.Col source="result"><ChipField source="result" kind="result" /></DataTable.Col>
+          <DataTable.Col source="reason_code"><ChipField source="reason_code" kind="reason" /></DataTable.Col>
+          <DataTable.Col source="source" />
+        </DataTable>
+      )}
+    </List>
+  );
+};
+
+const EventTitle = () => {
+  const record = useRecordContext();
+  const translate = useTranslate();
+  return <>{translate('ls.event.title', { id: record?.id ?? '' })}</>;
+};
+
+const EventView = () => {
+  const record = useRecordContext<RawEvent & { id: number; fingerprint: string }>();
+  const translate = useTranslate();
+  if (!record) return null;
+  return (
+    <Box sx={{ display: 'grid', gap: 2, mb: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(0, 2fr) minmax(0, 3fr)' } }}>
+      <Section id="event" title={translate('ls.event.title', { id: record.id })}>
+        <Facts resource="events" facts={[
+          { field: 'received_at', value: formatTime(record.received_at) },
+          { field: 'tenant_id', value: record.tenant_id },
+          { field: 'idempotency_key', value: <ShowLink resource="keys" id={keyId(record.tenant_id, record.idempotency_key)}>{record.idempotency_key}</ShowLink> },
+          { field: 'event_type', value: record.event_type },
+          { field: 'attempt', value: record.attempt },
+          { field: 'result', value: <ValueChip kind="result" value={record.result} /> },
+          { field: 'reason_code', value: <ValueChip kind="reason" value={record.reason_code} /> },
+          { field: 'exception_id', value: record.exception_id && <ShowLink resource="exceptions" id={record.exception_id} /> },
+          { field: 'source', value: record.source },
+          { field: 'fingerprint', value: <code>{record.fingerprint}</code> },
+        ]} />
+      </Section>
+      <Section id="payload" title={translate('resources.events.fields.payload')}>
+        <JsonView value={record.payload} label={translate('resources.events.fields.payload')} maxHeight={640} />
+      </Section>
+    </Box>
+  );
+};
+
+const EventShow = () => (
+  <Show title={<EventTitle />} component="div">
+    <EventView />
+  </Show>
+);
+
+export default { list: EventList, show: EventShow, icon: InboxIcon };

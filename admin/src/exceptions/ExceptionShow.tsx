@@ -1,0 +1,104 @@
+// One exception: its state, the key's state, every held arrival against the canonical payload,
+// and the audit trail; resolve and assign from the toolbar.
+import { Box, Stack, Typography } from '@mui/material';
+import { ListButton, Show, TopToolbar, useRecordContext, useTranslate } from 'react-admin';
+import { ValueChip } from '../common/Chips';
+import { Facts, formatTime } from '../common/Facts';
+import { JsonView } from '../common/JsonView';
+import { Section } from '../common/Section';
+import { ShowLink } from '../common/ShowLink';
+import { keyId, type ExceptionRecord } from '../types';
+import { ArrivalDiffs } from './ArrivalDiffs';
+import { AssignButton, AssignToMeButton } from './AssignButtons';
+import { AuditTrail } from './AuditTrail';
+import { ResolveButton } from './ResolveDialog';
+
+const ExceptionTitle = () => {
+  const record = useRecordContext<ExceptionRecord>();
+  const translate = useTranslate();
+  return <>{translate('ls.exception.title', { key: record?.idempotency_key ?? '' })}</>;
+};
+
+const Actions = () => (
+  <TopToolbar sx={{ flexWrap: 'wrap', gap: 1 }}>
+    <ListButton />
+    <AssignToMeButton />
+    <AssignButton />
+    <ResolveButton />
+  </TopToolbar>
+);
+
+const ExceptionView = () => {
+  const record = useRecordContext<ExceptionRecord>();
+  const translate = useTranslate();
+  if (!record) return null;
+  const key = record.detail?.events_processed;
+  const resolved = record.status === 'resolved';
+  return (
+    <Stack spacing={2} sx={{ mb: 2, minWidth: 0 }}>
+      <Typography component="h1" variant="h5" sx={{ overflowWrap: 'anywhere' }}>
+        {translate('ls.exception.title', { key: record.idempotency_key })}
+      </Typography>
+      <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'repeat(2, minmax(0, 1fr))' } }}>
+        <Section id="exception" title={translate('ls.exception.sections.exception')}>
+          <Facts resource="exceptions" facts={[
+            { field: 'status', value: <ValueChip kind="status" value={record.status} /> },
+            { field: 'reason_code', value: <ValueChip kind="reason" value={record.reason_code} /> },
+            { field: 'tenant_id', value: record.tenant_id },
+            { field: 'idempotency_key', value: record.idempotency_key },
+            { field: 'exception_id', value: record.exception_id },
+            { field: 'opened_at', value: formatTime(record.opened_at) },
+            { field: 'last_arrival_at', value: formatTime(record.last_arrival_at) },
+            { field: 'arrivals', value: record.arrivals },
+            { field: 'raw_id', value: <ShowLink resource="events" id={record.raw_id} /> },
+            { field: 'assigned_to', value: record.assigned_to },
+            ...(resolved ? [
+              { field: 'resolution_action', value: <ValueChip kind="resolved_as" value={record.resolution_action} /> },
+              { field: 'resolution_notes', value: record.resolution_notes },
+              { field: 'resolved_by', value: record.resolved_by },
+              { field: 'resolved_by_claimed', value: record.resolved_by_claimed },
+              { field: 'resolved_at', value: formatTime(record.resolved_at) },
+              { field: 'canonical_raw_id', value: record.canonical_raw_id && <ShowLink resource="events" id={record.canonical_raw_id} /> },
+              { field: 'replay_count', value: record.replay_count },
+            ] : []),
+          ]} />
+          {resolved && record.override_patch && (
+            <Box sx={{ mt: 1.5 }}>
+              <Typography variant="body2" color="text.secondary" gutterBottom>{translate('resources.exceptions.fields.override_patch')}</Typography>
+              <JsonView value={record.override_patch} label={translate('resources.exceptions.fields.override_patch')} />
+            </Box>
+          )}
+        </Section>
+        <Section id="key" title={translate('ls.exception.sections.key')}
+          action={<ShowLink resource="keys" id={keyId(record.tenant_id, record.idempotency_key)}>{translate('ls.exception.open_key')}</ShowLink>}>
+          {key ? (
+            <Facts resource="keys" facts={[
+              { field: 'status', value: <ValueChip kind="status" value={key.status} /> },
+              { field: 'event_type', value: key.event_type },
+              { field: 'canonical_raw_id', value: key.canonical_raw_id && <ShowLink resource="events" id={key.canonical_raw_id} /> },
+              { field: 'arrivals', value: key.arrivals },
+              { field: 'first_seen_at', value: formatTime(key.first_seen_at) },
+              { field: 'last_seen_at', value: formatTime(key.last_seen_at) },
+              { field: 'updated_at', value: formatTime(key.updated_at) },
+              { field: 'canonical_fingerprint', value: key.canonical_fingerprint && <code>{key.canonical_fingerprint.slice(0, 16)}…</code> },
+            ]} />
+          ) : (
+            <Typography variant="body2">{translate('ls.exception.loading')}</Typography>
+          )}
+        </Section>
+      </Box>
+      <Section id="payloads" title={translate('ls.exception.sections.payloads')}>
+        <ArrivalDiffs record={record} />
+      </Section>
+      <Section id="audit" title={translate('ls.exception.sections.audit')}>
+        <AuditTrail />
+      </Section>
+    </Stack>
+  );
+};
+
+export const ExceptionShow = () => (
+  <Show title={<ExceptionTitle />} actions={<Actions />} component="div">
+    <ExceptionView />
+  </Show>
+);
