@@ -107,6 +107,8 @@ describe('lists', () => {
     const many = await list('keys', { id: [slashed.id, `${h.tenant}/k-ok`] });
     expect(many.body.map((k: any) => k.idempotency_key).sort()).toEqual(['k-ok', 'k/with%slash_']);
     expect((await list('keys', { status: 'quarantined' }, [0, 0])).headers.get('content-range')).toBe('keys 0-0/9');
+    expect((await list('keys', {}, [0, 0])).headers.get('content-range')).toBe('keys 0-0/11');
+    expect((await list('keys', { status: 'quarantined', event_type: 'SALE' }, [0, 0])).headers.get('content-range')).toBe('keys 0-0/1');
   });
 
   test('rejections: the refused envelope, its excerpt only on the record', async () => {

@@ -23,10 +23,11 @@ interface Resource {
   byId: string;
   parseId: (id: string) => Param[];
   filters: Record<string, Filter>;
-  sorts: Record<string, string>;
+  /** Sortable fields and the columns they sort by; `id` also breaks ties. */
+  sorts: Record<string, string[]>;
   defaultSort: [string, 'ASC' | 'DESC'];
   /** A total read from the health counters instead of count(*), for the filters it can answer. */
-  countersTotal?: (filter: Record<string, unknown>) => string | null;
+  countersTotal?: (filter: Record<string, unknown>) => Statement | null;
 }
 
 const MAX_PAGE = 1000;
@@ -48,15 +49,21 @@ const keyId = (id: string): Param[] => {
   return [id.slice(0, slash), id.slice(slash + 1)];
 };
 
-/** A tenant-only (and, for keys, status-only) filter is answered by ledger.health's exact counters. */
-function healthTotal(filter: Record<string, unknown>, counter: (status: string | null) => string | null): string | null {
+/**
+ * Bronze grows without bound: an unfiltered or tenant-only list (and, for keys, one filtered by
+ * status) takes its total from ledger.health's counters, which always equal count(*).
+ */
+function healthTotal(filter: Record<string, unknown>, counters: (status: string | null) => string[] | null): Statement | null {
   const { tenant_id: tenant, status, ...rest } = filter;
   if (Object.keys(rest).length > 0) return null;
-  if (tenant !== undefined && typeof tenant !== 'string') return null;
-  if (status !== undefined && typeof status !== 'string') return null;
-  const path = counter((status as string | undefined) ?? null);
-  return path ? `select (ledger.health(${tenant === undefined ? 'null' : '$t'}) #>> '${path}')::bigint as total` : null;
+  if ((tenant !== undefined && typeof tenant !== 'string') || (status !== undefined && typeof status !== 'string')) return null;
+  const paths = counters(status ?? null);
+  if (!paths) return null;
+  const sum = paths.map((_, i) => `(h #>> $${i + 2})::bigint`).join(' + ');
+  return { sql: `select ${sum} as total from ledger.health($1) h`, params: [tenant ?? null, ...paths] };
 }
+
+const KEY_STATES = ['processed', 'quarantined', 'ignored'];
 
 const RESOURCES: Record<string, Resource> = {
   exceptions: {
@@ -77,9 +84,9 @@ const RESOURCES: Record<string, Resource> = {
       q: { search: ['e.idempotency_key', 'e.exception_id::text'] },
     },
     sorts: {
-      id: 'e.exception_id', opened_at: 'e.opened_at', last_arrival_at: 'e.last_arrival_at', resolved_at: 'e.resolved_at',
-      tenant_id: 'e.tenant_id', idempotency_key: 'e.idempotency_key', reason_code: 'e.reason_code', status: 'e.status',
-      arrivals: 'e.arrivals', assigned_to: 'e.assigned_to',
+      id: ['e.exception_id'], opened_at: ['e.opened_at'], last_arrival_at: ['e.last_arrival_at'], resolved_at: ['e.resolved_at'],
+      tenant_id: ['e.tenant_id'], idempotency_key: ['e.idempotency_key'], reason_code: ['e.reason_code'], status: ['e.status'],
+      arrivals: ['e.arrivals'], assigned_to: ['e.assigned_to'],
     },
     defaultSort: ['opened_at', 'DESC'],
   },
@@ -104,11 +111,11 @@ const RESOURCES: Record<string, Resource> = {
       q: { search: ['r.idempotency_key'] },
     },
     sorts: {
-      id: 'r.raw_id', received_at: 'r.received_at', tenant_id: 'r.tenant_id', idempotency_key: 'r.idempotency_key',
-      event_type: 'r.event_type', attempt: 'r.attempt', result: 'r.result', reason_code: 'r.reason_code', source: 'r.source',
+      id: ['r.raw_id'], received_at: ['r.received_at'], tenant_id: ['r.tenant_id'], idempotency_key: ['r.idempotency_key'],
+      event_type: ['r.event_type'], attempt: ['r.attempt'], result: ['r.result'], reason_code: ['r.reason_code'], source: ['r.source'],
     },
     defaultSort: ['id', 'DESC'],
-    countersTotal: (filter) => healthTotal(filter, (status) => (status === null ? '{events_raw}' : null)),
+    countersTotal: (filter) => healthTotal(filter, (status) => (status === null ? ['{events_raw}'] : null)),
   },
 
   keys: {
@@ -131,13 +138,13 @@ const RESOURCES: Record<string, Resource> = {
       q: { search: ['k.idempotency_key'] },
     },
     sorts: {
-      id: 'k.tenant_id, k.idempotency_key', tenant_id: 'k.tenant_id', idempotency_key: 'k.idempotency_key', status: 'k.status',
-      event_type: 'k.event_type', arrivals: 'k.arrivals', first_seen_at: 'k.first_seen_at', last_seen_at: 'k.last_seen_at',
-      updated_at: 'k.updated_at',
+      id: ['k.tenant_id', 'k.idempotency_key'], tenant_id: ['k.tenant_id'], idempotency_key: ['k.idempotency_key'], status: ['k.status'],
+      event_type: ['k.event_type'], arrivals: ['k.arrivals'], first_seen_at: ['k.first_seen_at'], last_seen_at: ['k.last_seen_at'],
+      updated_at: ['k.updated_at'],
     },
     defaultSort: ['updated_at', 'DESC'],
     countersTotal: (filter) => healthTotal(filter, (status) =>
-      status === null ? null : ['processed', 'quarantined', 'ignored'].includes(status) ? `{idempotency,${status}}` : null),
+      status === null ? KEY_STATES.map((s) => `{idempotency,${s}}`) : KEY_STATES.includes(status) ? [`{idempotency,${status}}`] : null),
   },
 
   'audit-log': {
@@ -156,7 +163,7 @@ const RESOURCES: Record<string, Resource> = {
       object_id: { column: 'a.object_id', type: 'text' },
       q: { search: ['a.object_id', 'a.notes'] },
     },
-    sorts: { id: 'a.audit_id', at: 'a.at', actor: 'a.actor', action: 'a.action', tenant_id: 'a.tenant_id' },
+    sorts: { id: ['a.audit_id'], at: ['a.at'], actor: ['a.actor'], action: ['a.action'], tenant_id: ['a.tenant_id'] },
     defaultSort: ['id', 'DESC'],
   },
 
@@ -176,11 +183,11 @@ const RESOURCES: Record<string, Resource> = {
       q: { search: ['x.idempotency_key'] },
     },
     sorts: {
-      id: 'x.rejection_id', received_at: 'x.received_at', tenant_id: 'x.tenant_id', http_status: 'x.http_status',
-      reason_code: 'x.reason_code', source: 'x.source',
+      id: ['x.rejection_id'], received_at: ['x.received_at'], tenant_id: ['x.tenant_id'], http_status: ['x.http_status'],
+      reason_code: ['x.reason_code'], source: ['x.source'],
     },
     defaultSort: ['id', 'DESC'],
-    countersTotal: (filter) => healthTotal(filter, (status) => (status === null ? '{rejections}' : null)),
+    countersTotal: (filter) => healthTotal(filter, (status) => (status === null ? ['{rejections}'] : null)),
   },
 };
 
@@ -244,8 +251,7 @@ function parseList(resource: Resource, req: Request): ListQuery {
   if (!sortColumns) throw invalid([{ path: 'sort.0', message: `cannot sort on it; use one of ${Object.keys(resource.sorts).join(', ')}` }]);
   const direction = sort[1].toUpperCase();
   // The id as the last key makes paging stable among equal values.
-  const orderBy = [sortColumns, resource.sorts.id].filter((c, i, all) => all.indexOf(c) === i)
-    .flatMap((c) => c.split(', ')).map((c) => `${c} ${direction} nulls last`).join(', ');
+  const orderBy = [...new Set([...sortColumns, ...resource.sorts.id])].map((c) => `${c} ${direction} nulls last`).join(', ');
 
   const ids = (filter as Record<string, unknown>).id;
   const range = queryJson(req, 'range') ?? (Array.isArray(ids) ? [0, ids.length - 1] : DEFAULT_RANGE);
@@ -260,9 +266,7 @@ function parseList(resource: Resource, req: Request): ListQuery {
 }
 
 function totalStatement(resource: Resource, q: ListQuery): Statement {
-  const fast = resource.countersTotal?.(q.filter);
-  if (fast) return { sql: fast.replace('$t', '$1'), params: [q.filter.tenant_id as Param] };
-  return { sql: `select count(*)::bigint as total from ${resource.from} ${q.where}`, params: q.params };
+  return resource.countersTotal?.(q.filter) ?? { sql: `select count(*)::bigint as total from ${resource.from} ${q.where}`, params: q.params };
 }
 
 /** The dashboard: health counts, arrivals per minute by result over the last hour, open exceptions. */
