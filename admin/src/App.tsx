@@ -5,7 +5,7 @@ import { Dashboard } from './dashboard/Dashboard';
 import { dataProvider } from './dataProvider';
 import events from './events';
 import exceptions from './exceptions';
-import { i18nProvider } from './i18n';
+import { i18nProvider, messages } from './i18n';
 import keys from './keys';
 import { LoginPage } from './LoginPage';
 import rejections from './rejections';
@@ -13,7 +13,7 @@ import { darkTheme, lightTheme } from './theme';
 
 export const App = () => (
   <Admin
-    title="ls.app.title"
+    title={messages.ls.app.title}
     dataProvider={dataProvider}
     authProvider={authProvider}
     i18nProvider={i18nProvider}

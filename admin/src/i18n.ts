@@ -36,7 +36,9 @@ const ls = {
     },
     open_by_reason: { title: 'Open exceptions by reason', none: 'No open exception.', count: 'Open exceptions' },
     oldest: { title: 'Oldest open exception', none: 'No open exception: the queue is empty.', open_it: 'Open it' },
+    json: 'The counts as JSON (what GET /v1/health answers an operator)',
   },
+  age: { seconds: '%{s} s', minutes: '%{m} min', hours: '%{h} h %{m} min', days: '%{d} d %{h} h' },
   status: { open: 'Open', resolved: 'Resolved', processed: 'Processed', quarantined: 'Quarantined', ignored: 'Ignored' },
   result: { processed: 'Processed', duplicate: 'Duplicate', quarantined: 'Quarantined', ignored: 'Ignored' },
   reason: {

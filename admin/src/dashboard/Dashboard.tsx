@@ -1,10 +1,12 @@
 // Health at a glance: the counters of /v1/health, arrivals per minute by result over the last
 // hour, open exceptions by reason and the oldest one; refetched every REFRESH_MS.
-import { Alert, Box, Card, CardActionArea, CardContent, Typography } from '@mui/material';
+import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
+import { Accordion, AccordionDetails, AccordionSummary, Alert, Box, Card, CardActionArea, CardContent, Typography } from '@mui/material';
 import { useQuery } from '@tanstack/react-query';
 import { Link, Title, useCreatePath, useDataProvider, useTranslate } from 'react-admin';
 import type { LedgerDataProvider, Stats } from '../dataProvider';
 import { ArrivalsChart, OpenByReasonChart } from './charts';
+import { JsonView } from '../common/JsonView';
 import { formatAge } from './age';
 
 const REFRESH_MS = 10_000;
@@ -63,7 +65,7 @@ export const Dashboard = () => {
               {data && !data.oldest_open && <Typography variant="body2">{translate('ls.dashboard.oldest.none')}</Typography>}
               {data?.oldest_open && (
                 <>
-                  <Typography variant="h4" component="p" data-testid="oldest-age">{formatAge(data.oldest_open.age_seconds)}</Typography>
+                  <Typography variant="h4" component="p" data-testid="oldest-age">{formatAge(data.oldest_open.age_seconds, translate)}</Typography>
                   <Typography variant="body2" color="text.secondary" sx={{ overflowWrap: 'anywhere' }}>
                     {translate(`ls.reason.${data.oldest_open.reason_code}`, { _: data.oldest_open.reason_code })} · {data.oldest_open.tenant_id} / {data.oldest_open.idempotency_key}
                   </Typography>
@@ -75,6 +77,16 @@ export const Dashboard = () => {
           <OpenByReasonChart data={data?.open_by_reason} />
         </Box>
       </Box>
+      {data && (
+        <Accordion variant="outlined" disableGutters>
+          <AccordionSummary expandIcon={<ExpandMoreIcon />} aria-controls="health-json" id="health-json-header">
+            <Typography>{translate('ls.dashboard.json')}</Typography>
+          </AccordionSummary>
+          <AccordionDetails id="health-json">
+            <JsonView value={{ db_time: data.db_time, counts: data.counts }} label={translate('ls.dashboard.json')} />
+          </AccordionDetails>
+        </Accordion>
+      )}
     </Box>
   );
 };

@@ -136,6 +136,8 @@ describe.skipIf(missing && !CI)('the console in chromium', () => {
     await region('Oldest open exception').getByRole('link', { name: 'Open it' }).waitFor();
     await page.locator('.recharts-bar-rectangle').first().waitFor();
     await shot('02-dashboard');
+    await page.getByRole('button', { name: /The counts as JSON/ }).click();
+    await region(/The counts as JSON/).getByText(`"events_raw": ${counts.events_raw}`).waitFor();
 
     await h.ingest('sale-3');
     await region('Bronze events').getByTestId('count').filter({ hasText: /^8$/ }).waitFor({ timeout: 25_000 });
