@@ -40,6 +40,7 @@ const REQUIRED_IN_CONTAINER = {
 /** Variables read without a default on purpose. */
 const OPTIONAL = {
   GRAPHILE_ENV: 'Grafast mode; unset means production',
+  LEDGER_SAFE_PG_PORT: 'the embedded server\'s port; unused with DATABASE_URL',
 };
 
 const edgeEnv: Record<string, string> = Object.fromEntries(Object.entries(edge.environment).map(([k, v]) => [k, interpolate(v)]));
