@@ -118,8 +118,8 @@ async function settings(url) {
   }
 }
 
-const server = await startTestServer({ unsafeFast: false });
-try {
+/** Runs every (connections, statement) pair on a fresh database of `server`; returns the results. */
+export async function benchDb(server, { connections = CONNECTIONS, seconds = SECONDS, warmupSeconds = WARMUP_SECONDS, log = console.log } = {}) {
   const url = await server.createDatabase('ledger_bench');
   const setup = new pg.Client({ connectionString: url });
   await setup.connect();
@@ -127,35 +127,44 @@ try {
   await setup.query('create table bench_plain (like ledger.events_raw)');
   await setup.end();
 
-  const envelopeBytes = Buffer.byteLength(nextEnvelope());
-  console.log(await settings(url));
-  console.log(`envelope ${envelopeBytes} bytes, ${SECONDS} s per run (after ${WARMUP_SECONDS} s warm-up), one autocommit statement per event\n`);
-
+  log(await settings(url));
+  log(`envelope ${Buffer.byteLength(nextEnvelope())} bytes, ${seconds} s per run (after ${warmupSeconds} s warm-up), one autocommit statement per event`);
   const results = [];
-  for (const connections of CONNECTIONS) {
+  for (const n of connections) {
     for (const kind of ['insert', 'ingest']) {
-      if (WARMUP_SECONDS > 0) await measure(url, kind, connections, WARMUP_SECONDS);
-      const r = await measure(url, kind, connections, SECONDS);
+      if (warmupSeconds > 0) await measure(url, kind, n, warmupSeconds);
+      const r = await measure(url, kind, n, seconds);
       results.push(r);
-      console.log(`  measured ${kind.padEnd(6)} at ${connections} connection(s): ${r.rate.toFixed(0)} events/s`);
+      log(`  measured ${kind.padEnd(6)} at ${n} connection(s): ${r.rate.toFixed(0)} events/s`);
     }
   }
+  const ratios = connections.map((n) => ({
+    connections: n,
+    ratio: results.find((r) => r.kind === 'ingest' && r.connections === n).rate / results.find((r) => r.kind === 'insert' && r.connections === n).rate,
+  }));
+  return { results, ratios, target: { ratio: TARGET_RATIO, connections: TARGET_CONNECTIONS } };
+}
 
+export function printDb({ results, ratios }, log = console.log) {
   const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-  console.log('\n| statement | connections | events | events/s | p50 ms | p99 ms | backend CPU µs/event |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  log('\n| statement | connections | events | events/s | p50 ms | p99 ms | backend CPU µs/event |');
+  log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`| ${r.kind === 'insert' ? 'plain insert into bench_plain' : 'ledger.ingest_event'} | ${r.connections} | ${r.events} | ${fmt(r.rate, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs, 0)} |`);
+    log(`| ${r.kind === 'insert' ? 'plain insert into bench_plain' : 'ledger.ingest_event'} | ${r.connections} | ${r.events} | ${fmt(r.rate, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs, 0)} |`);
   }
-  console.log('\n| connections | ingest/insert | target |');
-  console.log('|---:|---:|---|');
-  for (const connections of CONNECTIONS) {
-    const insert = results.find((r) => r.kind === 'insert' && r.connections === connections);
-    const ingest = results.find((r) => r.kind === 'ingest' && r.connections === connections);
-    const ratio = ingest.rate / insert.rate;
+  log('\n| connections | ingest/insert | target |');
+  log('|---:|---:|---|');
+  for (const { connections, ratio } of ratios) {
     const target = connections === TARGET_CONNECTIONS ? `>= ${TARGET_RATIO} ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}` : '-';
-    console.log(`| ${connections} | ${fmt(ratio)} | ${target} |`);
+    log(`| ${connections} | ${fmt(ratio)} | ${target} |`);
   }
-} finally {
-  await server.stop();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const server = await startTestServer({ unsafeFast: false });
+  try {
+    printDb(await benchDb(server));
+  } finally {
+    await server.stop();
+  }
 }
