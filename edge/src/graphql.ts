@@ -4,7 +4,7 @@
 // GraphiQL page is a static shell served to anyone: it holds no data, and the queries it sends go to
 // /graphql with the key pasted in its headers editor.
 import './polyfills.js';
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import type pg from 'pg';
 import type pino from 'pino';
 import type { GraphQLError } from 'postgraphile/graphql';
@@ -61,61 +61,75 @@ export async function mountGraphql(app: Express, { pool, logger }: { pool: pg.Po
   // Grafast reads its mode once, when first loaded, and warns on every start unless GRAPHILE_ENV or
   // NODE_ENV names one: a server is in production mode unless told otherwise.
   if (process.env.GRAPHILE_ENV === undefined && process.env.NODE_ENV === undefined) process.env.GRAPHILE_ENV = 'production';
-  const [{ postgraphile }, { makePgService }, { GraphQLError }, { grafserv }, { PostGraphileAmberPreset }, { jsonPgSmartTags }] =
-    await Promise.all([
-      import('postgraphile'), import('postgraphile/adaptors/pg'), import('postgraphile/graphql'),
-      import('postgraphile/grafserv/express/v4'), import('postgraphile/presets/amber'), import('postgraphile/utils'),
-    ]);
+  // Built on the first GraphQL request, not at start: PostGraphile and its schema take some 50 MB
+  // that an edge serving only REST (the ingest path) should not carry. A failed build (database
+  // away) is answered like any database error and tried again by the next request.
+  const build = async () => {
+    const [{ postgraphile }, { makePgService }, { GraphQLError }, { grafserv }, { PostGraphileAmberPreset }, { jsonPgSmartTags }] =
+      await Promise.all([
+        import('postgraphile'), import('postgraphile/adaptors/pg'), import('postgraphile/graphql'),
+        import('postgraphile/grafserv/express/v4'), import('postgraphile/presets/amber'), import('postgraphile/utils'),
+      ]);
 
-  const preset: GraphileConfig.Preset = {
-    extends: [PostGraphileAmberPreset],
-    plugins: [
-      // The edge records what REST refused through this function; GraphQL clients have no use for it.
-      jsonPgSmartTags({ version: 1, config: { procedure: { 'ledger.record_rejection': { tags: { behavior: '-*' } } } } }),
-    ],
-    pgServices: [
-      makePgService({
-        pool,
-        schemas: ['ledger'],
-        pubsub: false,
-        pgSettings(requestContext) {
-          const key = requestContext.expressv4?.res.locals.apiKey;
-          // requireRole refused keyless requests already; nothing may run as the login role itself.
-          if (!key) throw new Error('a GraphQL request reached the database without an API key');
-          return pgSettingsOf(key);
-        },
-      }),
-    ],
-    // Only the functions write (no role has INSERT, UPDATE or DELETE on a table): no CRUD mutations,
-    // even when the edge logs in as the owner.
-    schema: { defaultBehavior: '-insert -update -delete' },
-    // No plan or SQL in responses.
-    grafast: { explain: false },
-    grafserv: {
-      graphqlPath: GRAPHQL_PATH,
-      graphiqlPath: GRAPHIQL_PATH,
-      graphiqlStaticPath: `${GRAPHIQL_PATH}/static/`,
-      graphiqlOnGraphQLGET: false,
-      graphqlOverGET: false,
-      watch: false,
-      maxRequestLength: BATCH_BODY_LIMIT,
-      maskError: makeMaskError(GraphQLError, logger),
-    },
-    ruru: { clientConfig: { defaultHeaders: '{"Authorization": "Bearer <your key>"}' } },
+    const preset: GraphileConfig.Preset = {
+      extends: [PostGraphileAmberPreset],
+      plugins: [
+        // The edge records what REST refused through this function; GraphQL clients have no use for it.
+        jsonPgSmartTags({ version: 1, config: { procedure: { 'ledger.record_rejection': { tags: { behavior: '-*' } } } } }),
+      ],
+      pgServices: [
+        makePgService({
+          pool,
+          schemas: ['ledger'],
+          pubsub: false,
+          pgSettings(requestContext) {
+            const key = requestContext.expressv4?.res.locals.apiKey;
+            // requireRole refused keyless requests already; nothing may run as the login role itself.
+            if (!key) throw new Error('a GraphQL request reached the database without an API key');
+            return pgSettingsOf(key);
+          },
+        }),
+      ],
+      // Only the functions write (no role has INSERT, UPDATE or DELETE on a table): no CRUD mutations,
+      // even when the edge logs in as the owner.
+      schema: { defaultBehavior: '-insert -update -delete' },
+      // No plan or SQL in responses.
+      grafast: { explain: false },
+      grafserv: {
+        graphqlPath: GRAPHQL_PATH,
+        graphiqlPath: GRAPHIQL_PATH,
+        graphiqlStaticPath: `${GRAPHIQL_PATH}/static/`,
+        graphiqlOnGraphQLGET: false,
+        graphqlOverGET: false,
+        watch: false,
+        maxRequestLength: BATCH_BODY_LIMIT,
+        maskError: makeMaskError(GraphQLError, logger),
+      },
+      ruru: { clientConfig: { defaultHeaders: '{"Authorization": "Bearer <your key>"}' } },
+    };
+
+    const pgl = postgraphile(preset);
+    await pgl.getSchema();
+    const handler = express();
+    await pgl.createServ(grafserv).addTo(handler, null, false);
+    return { handler, release: async () => { await pgl.release(); } };
   };
-
-  const pgl = postgraphile(preset);
-  // Introspect and build the schema once, now: a database it cannot read fails the start, not a request.
-  await pgl.getSchema();
-  const serv = pgl.createServ(grafserv);
+  let built: ReturnType<typeof build> | undefined;
 
   app.use(GRAPHQL_PATH, requireRole('operator', 'producer'));
-  await serv.addTo(app, null, false);
+  app.use((req, res, next) => {
+    if (req.path !== GRAPHQL_PATH && req.path !== GRAPHIQL_PATH && !req.path.startsWith(`${GRAPHIQL_PATH}/`)) return next();
+    const pending = (built ??= build());
+    pending.then(({ handler }) => handler(req, res, next), (error) => {
+      built = undefined;
+      next(error);
+    });
+  });
 
   return {
     // Releases the server and the schema; the pool is not PostGraphile's (server.ts ends it).
     close: async () => {
-      await pgl.release();
+      if (built) await (await built.catch(() => null))?.release();
     },
   };
 }
