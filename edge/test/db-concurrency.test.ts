@@ -12,8 +12,9 @@ let nextGate = 1;
 let nextTenant = 1;
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: await createTestDatabase('db_concurrency'), max: RACERS + 10 });
-  // Open the connections up front, so that connecting does not stagger the racers.
+  // Idle connections are kept: a race needs RACERS + 1 of them at once, opened before it starts.
+  pool = new pg.Pool({ connectionString: await createTestDatabase('db_concurrency'), max: RACERS + 10, idleTimeoutMillis: 0,
+    connectionTimeoutMillis: 20_000 });
   const clients = await Promise.all(Array.from({ length: RACERS + 1 }, () => pool.connect()));
   for (const client of clients) client.release();
 });
@@ -26,33 +27,55 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; code: string; message: s
 const producer = (tenant: string): Caller => ({ role: 'ledger_ingest', tenant });
 const operator = (actor: string): Caller => ({ role: 'ledger_operator', actor });
 
-/** Runs every racer in its own transaction as its caller, all released at once; commits each that succeeds. */
+/** n connections of the pool, or none and the error when one cannot be had. */
+async function connectAll(n: number): Promise<pg.PoolClient[]> {
+  const attempts = await Promise.allSettled(Array.from({ length: n }, () => pool.connect()));
+  const clients = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
+  const failure = attempts.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+  if (failure) {
+    for (const client of clients) client.release();
+    throw failure.reason;
+  }
+  return clients;
+}
+
+/** One racer: its transaction, as its caller, queued at the gate, then its work; never rejects. */
+async function runRacer<T>(client: pg.PoolClient, { as, run }: Racer<T>, gate: number): Promise<Outcome<T>> {
+  try {
+    await client.query('begin');
+    await client.query("select set_config('ledger.tenant_id', $1, true), set_config('ledger.actor', $2, true)",
+      [as.role === 'ledger_ingest' ? as.tenant : '', as.role === 'ledger_operator' ? as.actor : '']);
+    await client.query(`set local role ${as.role}`);
+    await client.query('select pg_advisory_xact_lock_shared($1)', [gate]);
+    const value = await run(client);
+    await client.query('commit');
+    return { ok: true, value };
+  } catch (e) {
+    await client.query('rollback').catch(() => {});
+    const error = e as { code?: string; message: string };
+    return { ok: false, code: error.code ?? 'none', message: error.message };
+  }
+}
+
+/** What the other backends of this database are doing: shown when a race cannot start. */
+async function activity(client: pg.PoolClient) {
+  const { rows } = await client.query(
+    `select pid, state, wait_event_type, wait_event, left(query, 80) as query from pg_stat_activity
+     where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`);
+  return rows;
+}
+
+/** Runs every racer in its own transaction on its own connection, all released at once. */
 async function race<T>(racers: Racer<T>[]): Promise<Outcome<T>[]> {
   const gate = nextGate++;
-  const starter = await pool.connect();
+  const [starter, ...clients] = await connectAll(racers.length + 1);
   let settled = 0;
+  let runs: Promise<Outcome<T>>[] = [];
+  let outcomes: Outcome<T>[] = [];
+  const startBy = performance.now() + 20_000;
   try {
     await starter.query('select pg_advisory_lock($1)', [gate]);
-    const runs = racers.map(async ({ as, run }): Promise<Outcome<T>> => {
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
-        await client.query("select set_config('ledger.tenant_id', $1, true), set_config('ledger.actor', $2, true)",
-          [as.role === 'ledger_ingest' ? as.tenant : '', as.role === 'ledger_operator' ? as.actor : '']);
-        await client.query(`set local role ${as.role}`);
-        await client.query('select pg_advisory_xact_lock_shared($1)', [gate]);
-        const value = await run(client);
-        await client.query('commit');
-        return { ok: true, value };
-      } catch (e) {
-        await client.query('rollback').catch(() => {});
-        const error = e as { code?: string; message: string };
-        return { ok: false, code: error.code ?? 'none', message: error.message };
-      } finally {
-        settled++;
-        client.release();
-      }
-    });
+    runs = racers.map((racer, i) => runRacer(clients[i], racer, gate).finally(() => { settled++; }));
     for (;;) {
       const { rows } = await starter.query(
         `select count(*)::int as waiting from pg_locks
@@ -60,12 +83,16 @@ async function race<T>(racers: Racer<T>[]): Promise<Outcome<T>[]> {
         [gate]);
       if (rows[0].waiting === racers.length) break;
       if (settled > 0) throw new Error('a racer ended before the start');
+      if (performance.now() > startBy) throw new Error(`the racers did not all queue: ${JSON.stringify(await activity(starter))}`);
     }
-    await starter.query('select pg_advisory_unlock($1)', [gate]);
-    return await Promise.all(runs);
   } finally {
+    // The start, or, if the race could not start, the release of every racer already queued.
+    await starter.query('select pg_advisory_unlock_all()').catch(() => {});
     starter.release();
+    outcomes = await Promise.all(runs);
+    for (const client of clients) client.release();
   }
+  return outcomes;
 }
 
 interface Answer { result: string; reason_code: string | null; exception_id: string | null; key_status: string; attempt: number; status: number }
