@@ -1,8 +1,8 @@
 // `npm test`: the whole suite on one throwaway PostgreSQL 16 (embedded, or TEST_DATABASE_URL):
 // pgTAP (db/tests), then vitest (edge/test: integration, concurrency, browser). Prints the counts
 // and exits non-zero on any failure.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,12 +23,20 @@ try {
   console.log('\n# vitest (edge/test)');
   mkdirSync(path.join(root, 'test-results'), { recursive: true });
   const report = path.join(root, 'test-results/vitest.json');
-  const run = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
-    cwd: root, stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: server.adminUrl },
+  rmSync(report, { force: true });
+  // Asynchronously: this process also drains the embedded PostgreSQL's log pipe, and a blocked
+  // event loop lets that pipe fill until every PostgreSQL process that logs stalls.
+  const status = await new Promise((resolve) => {
+    const child = spawn('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
+      cwd: root, stdio: 'inherit', env: { ...process.env, TEST_DATABASE_URL: server.adminUrl },
+    });
+    child.on('close', (code) => resolve(code));
   });
   try {
     const json = JSON.parse(readFileSync(report, 'utf8'));
-    vitest = { passed: json.numPassedTests, failed: json.numFailedTests + (run.status !== 0 && json.numFailedTests === 0 ? 1 : 0),
+    // A file whose setup failed counts as a failed suite with its tests merely skipped: count it.
+    const failed = json.numFailedTests + json.numFailedTestSuites;
+    vitest = { passed: json.numPassedTests, failed: failed + (status !== 0 && failed === 0 ? 1 : 0),
       skipped: json.numPendingTests + json.numTodoTests };
   } catch {
     vitest.failed = 1;
