@@ -24,7 +24,12 @@ export function literal(value: Param): string {
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'::bytea`;
-  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (typeof value === 'string') {
+    // PostgreSQL text cannot hold \u0000, and a NUL would end the query text early: refuse it as
+    // PostgreSQL refuses \u0000 in jsonb (22P05), not as a broken connection.
+    if (value.includes('\u0000')) throw Object.assign(new Error('text cannot hold \\u0000'), { code: '22P05' });
+    return pg.escapeLiteral(value);
+  }
   return pg.escapeLiteral(JSON.stringify(value));
 }
 

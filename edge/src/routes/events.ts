@@ -43,7 +43,8 @@ export function eventRoutes(db: Database, metrics: Metrics): Router {
       let eventId: string | null = null;
       try {
         const parsed = text ? JSON.parse(text) : null;
-        if (typeof parsed?.event_id === 'string') eventId = parsed.event_id;
+        // Text columns cannot hold \u0000: kept without it, as the body excerpt is.
+        if (typeof parsed?.event_id === 'string') eventId = parsed.event_id.replace(/\u0000/g, '');
       } catch { /* not JSON: no key to record */ }
       metrics.rejections.inc({ reason_code: reason });
       await db.query(callerOf(key), 'select ledger.record_rejection($1, $2, $3, $4::jsonb, $5, $6, $7, $8::uuid)', [

@@ -1,0 +1,44 @@
+// The hostile inputs the properties of hostile-http.test.ts found mishandled, one test each.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startHarness, type Harness, type HttpAnswer } from '../harness.js';
+import { envelope } from '../support.js';
+
+let h: Harness;
+beforeAll(async () => { h = await startHarness('prop_regressions'); });
+afterAll(() => h?.close());
+
+const json = { 'content-type': 'application/json' };
+const postRaw = (raw: string) => h.http('POST', '/v1/events', { key: h.producerKey, raw, headers: json });
+const resolveRaw = (exceptionId: string, raw: string) =>
+  h.http('POST', `/v1/exceptions/${exceptionId}/resolve`, { key: h.operatorKey, raw, headers: json });
+
+async function openException(eventId: string): Promise<{ exception_id: string; raw_id: number }> {
+  const r = await h.http('POST', '/v1/events', { key: h.producerKey, body: envelope(h.tenant, eventId, { event_type: 'MAGIC' }) });
+  expect(r.status).toBe(202);
+  return r.json;
+}
+
+function expectProblem(r: HttpAnswer, status: number, detail?: RegExp) {
+  expect(r.status, r.text).toBe(status);
+  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(r.headers.get('retry-after')).toBeNull();
+  if (detail) expect(r.json.detail).toMatch(detail);
+}
+
+const exceptionStatus = async (id: string) =>
+  (await h.owner.query('select status from ledger.exceptions where exception_id = $1', [id])).rows[0].status;
+
+test('\\u0000 in resolution_notes or actor: 422, not a 503 "retry shortly" (the NUL cut the query text)', async () => {
+  const { exception_id } = await openException('reg-nul-notes');
+  expectProblem(await resolveRaw(exception_id, '{"action":"mark_resolved_no_replay","resolution_notes":"a\\u0000b"}'), 422);
+  expectProblem(await resolveRaw(exception_id, '{"action":"mark_resolved_no_replay","resolution_notes":"ok","actor":"\\u0000"}'), 422);
+  expect(await exceptionStatus(exception_id)).toBe('open');
+});
+
+test('an event_id holding \\u0000: the 422 is recorded in rejections (it was lost)', async () => {
+  const raw = JSON.stringify(envelope(h.tenant, 'reg-nul-id')).replace('"reg-nul-id"', '"reg-nul\\u0000-id"');
+  expectProblem(await postRaw(raw), 422);
+  const { rows } = await h.owner.query('select http_status, reason_code from ledger.rejections where tenant_id = $1 and idempotency_key = $2',
+    [h.tenant, 'reg-nul-id']);
+  expect(rows).toEqual([{ http_status: 422, reason_code: 'INVALID_ENVELOPE' }]);
+});
