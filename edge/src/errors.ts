@@ -31,6 +31,7 @@ const BY_CODE: Record<string, number> = {
   '22P02': 400, // invalid_text_representation: not JSON
   '22P05': 422, // untranslatable_character: \u0000 in JSON text
   '54001': 422, // statement_too_complex: nesting too deep
+  '22003': 422, // numeric_value_out_of_range: a JSON number numeric cannot hold, a bigint argument too large
   '42501': 403, // insufficient_privilege
   P0002: 404, // no_data_found
   '55000': 409, // object_not_in_prerequisite_state: already resolved
@@ -84,6 +85,7 @@ export function toProblem(error: unknown): HttpProblem {
 function defaultDetail(code: string): string {
   if (code === '22P02') return 'the body is not valid JSON';
   if (code === '22P05' || code === '54001') return 'the JSON cannot be stored: \\u0000 and unpaired surrogates are refused, and nesting must be shallower';
+  if (code === '22003') return 'a number is out of the range that can be stored';
   return 'the request conflicts with the current state';
 }
 

@@ -19,7 +19,8 @@ export type Param = string | number | boolean | null | undefined | Buffer | obje
 export function literal(value: Param): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('non-finite number');
+    // JSON's 1e400 parses as Infinity, which no PostgreSQL number holds: out of range, as 22003 says.
+    if (!Number.isFinite(value)) throw Object.assign(new Error('non-finite number'), { code: '22003' });
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';

@@ -42,3 +42,17 @@ test('an event_id holding \\u0000: the 422 is recorded in rejections (it was los
     [h.tenant, 'reg-nul-id']);
   expect(rows).toEqual([{ http_status: 422, reason_code: 'INVALID_ENVELOPE' }]);
 });
+
+test('a number PostgreSQL cannot hold: 422 "out of range", not 400 "conflicts with the current state"', async () => {
+  const raw = JSON.stringify(envelope(h.tenant, 'reg-range')).replace('42.5', '1e1000000');
+  expectProblem(await postRaw(raw), 422, /out of the range/);
+  const { exception_id } = await openException('reg-range-id');
+  const r = await resolveRaw(exception_id, '{"action":"override_and_replay","resolution_notes":"x","canonical_raw_id":100000000000000000000}');
+  expectProblem(r, 422, /out of the range/);
+});
+
+test('canonical_raw_id 1e400 (Infinity once parsed): 422, not 500', async () => {
+  const { exception_id } = await openException('reg-infinity');
+  expectProblem(await resolveRaw(exception_id, '{"action":"override_and_replay","resolution_notes":"x","canonical_raw_id":1e400}'), 422);
+  expect(await exceptionStatus(exception_id)).toBe('open');
+});
