@@ -46,10 +46,14 @@ export function exceptionRoutes(db: Database): Router {
     const id = exceptionId(String(req.params.id));
     const body = validate<{ action: string; resolution_notes: string; actor?: string | null; override_patch?: unknown; canonical_raw_id?: number | null }>(
       ResolveRequest, parseJson(req.body), 'the resolution');
+    // The patch goes from the body's own text to PostgreSQL and the answer back as PostgreSQL's
+    // text, as events do: numbers keep their digits, and JSON nested deeper than JSON.stringify
+    // can go (PostgreSQL takes more) is neither a crash before the call nor after its commit.
     const [row] = await db.query(callerOf(res.locals.apiKey!),
-      'select to_jsonb(r) as exception from ledger.resolve_exception($1::uuid, $2, $3, $4::jsonb, $5::bigint, $6) r',
-      [id, body.action, body.resolution_notes, JSON.stringify(body.override_patch ?? {}), body.canonical_raw_id ?? null, body.actor ?? null]);
-    res.json(row.exception);
+      `select to_jsonb(r)::text as exception from ledger.resolve_exception($1::uuid, $2, $3,
+         coalesce(nullif(($4::jsonb) -> 'override_patch', 'null'), '{}'), $5::bigint, $6) r`,
+      [id, body.action, body.resolution_notes, req.body as string, body.canonical_raw_id ?? null, body.actor ?? null]);
+    res.type('application/json').send(row.exception);
   });
 
   router.post('/v1/exceptions/:id/assign', requireJson, jsonText(16 * 1024), async (req, res) => {

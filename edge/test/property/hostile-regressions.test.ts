@@ -56,3 +56,38 @@ test('canonical_raw_id 1e400 (Infinity once parsed): 422, not 500', async () => 
   expectProblem(await resolveRaw(exception_id, '{"action":"override_and_replay","resolution_notes":"x","canonical_raw_id":1e400}'), 422);
   expect(await exceptionStatus(exception_id)).toBe('open');
 });
+
+test('override_patch nested deeper than JSON.stringify goes: stored and answered (10000) or 422 (50000), never 500', async () => {
+  const replay = (depth: number) =>
+    `{"action":"override_and_replay","resolution_notes":"x","override_patch":{"event_type":"SALE","extra":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+  const deep = await openException('reg-deep-patch');
+  const r = await resolveRaw(deep.exception_id, replay(10_000));
+  expect(r.status, r.text).toBe(200);
+  expect(r.json).toMatchObject({ exception_id: deep.exception_id, status: 'resolved', replay_count: 1 });
+  const tooDeep = await openException('reg-too-deep-patch');
+  expectProblem(await resolveRaw(tooDeep.exception_id, replay(50_000)), 422);
+  expect(await exceptionStatus(tooDeep.exception_id)).toBe('open');
+});
+
+test('a patch\'s number is replayed with every digit, not rounded through a double', async () => {
+  const exact = await openException('reg-exact-patch');
+  const r = await resolveRaw(exact.exception_id,
+    '{"action":"override_and_replay","resolution_notes":"x","override_patch":{"event_type":"SALE","total_amount":12345678901234567890.123456789}}');
+  expect(r.status, r.text).toBe(200);
+  expect(r.text).toContain('12345678901234567890.123456789');
+  const { rows } = await h.owner.query(
+    "select canonical_payload ->> 'total_amount' as amount from ledger.events_processed where tenant_id = $1 and idempotency_key = $2",
+    [h.tenant, 'reg-exact-patch']);
+  expect(rows).toEqual([{ amount: '12345678901234567890.123456789' }]);
+  const retry = await postRaw(JSON.stringify(envelope(h.tenant, 'reg-exact-patch')).replace('42.5', '12345678901234567890.123456789'));
+  expect(retry.json.result).toBe('duplicate');
+});
+
+test('override_patch null or left out: nothing to patch, as before', async () => {
+  for (const member of ['', ',"override_patch":null']) {
+    const { exception_id } = await openException(`reg-null-patch${member ? '-null' : ''}`);
+    const r = await resolveRaw(exception_id, `{"action":"mark_resolved_no_replay","resolution_notes":"x"${member}}`);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json).toMatchObject({ status: 'resolved', override_patch: null });
+  }
+});
