@@ -1,0 +1,176 @@
+// Hostile envelopes: a valid envelope's members, then a few mutations (escapes PostgreSQL cannot
+// store, lone surrogates, deep nesting, numbers out of numeric's range, long strings, huge arrays,
+// wrong types for required fields, extra and repeated members, unicode in ids), written as JSON text
+// piece by piece so that the text says exactly what is meant. Each envelope comes with what the
+// contract makes of it (`expectedOf`).
+import fc from 'fast-check';
+import { envelope } from '../support.js';
+
+/**
+ * Why jsonb cannot hold a JSON text that JSON.parse accepts: an unpaired surrogate escape (22P02),
+ * \u0000 (22P05), a number out of numeric's range (22003), nesting deeper than the stack (54001).
+ */
+export type Unstorable = 'surrogate' | 'nul' | 'number' | 'depth';
+
+/** A JSON text, the value JSON.parse makes of it, and what keeps PostgreSQL's jsonb from holding it. */
+export interface Piece { text: string; value: unknown; unstorable: Unstorable[] }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorableOf(value: unknown): Unstorable[] {
+  if (typeof value === 'string') {
+    return [...(value.includes('\u0000') ? ['nul' as const] : []), ...(LONE_SURROGATE.test(value) ? ['surrogate' as const] : [])];
+  }
+  if (Array.isArray(value)) return value.flatMap(unstorableOf);
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => [...unstorableOf(k), ...unstorableOf(v)]);
+  return [];
+}
+
+/** Counterexamples print a piece as its text, cut when long (its value may be too deep to print). */
+const cut = (text: string) => (text.length > 1_500 ? `${text.slice(0, 1_500)}… (${text.length} characters)` : text);
+const printable = (p: Piece): Piece => Object.assign(p, { [fc.toStringMethod]: () => cut(p.text) });
+
+export const piece = (value: unknown): Piece => printable({ text: JSON.stringify(value), value, unstorable: unstorableOf(value) });
+export const raw = (text: string, unstorable: Unstorable[] = []): Piece => printable({ text, value: JSON.parse(text), unstorable });
+
+const ESCAPED_STRINGS: [string, Unstorable[]][] = [
+  ['"a\\u0000b"', ['nul']], ['"\\u0000"', ['nul']], ['"\\ud800"', ['surrogate']], ['"\\udc00x"', ['surrogate']], ['"x\\ud83d"', ['surrogate']],
+  ['"\\ud83d\\ude00"', []], ['"caf\\u00e9 \\u4e2d"', []], ['"\\\\u0000"', []], ['"\\u001f\\u007f"', []], ['"\\/\\b\\f\\n\\r\\t"', []],
+];
+/** Numbers: numeric keeps any of these but the last three. */
+const NUMBERS: [string, Unstorable[]][] = [
+  ['1e400', []], ['-1e-400', []], ['123456789012345678901234567890.123456789012345678901234567890', []], ['1E+2', []],
+  ['-0', []], ['0.000000000000000000001', []], ['1e131071', []], ['1e1000000', ['number']], ['-1e-20000', ['number']], ['1e-16384', ['number']],
+];
+
+/** Nesting: PostgreSQL takes 6000 levels (JSON.stringify does not), not 50000. */
+const nested = (depth: number, object: boolean): Piece => {
+  const unstorable: Unstorable[] = depth <= 6_000 ? [] : ['depth'];
+  return object ? raw('{"a":'.repeat(depth) + '1' + '}'.repeat(depth), unstorable) : raw('['.repeat(depth) + ']'.repeat(depth), unstorable);
+};
+
+const stringPiece: fc.Arbitrary<Piece> = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 30 }).map(piece),
+  fc.string({ unit: 'grapheme', maxLength: 30 }).map(piece),
+  fc.constantFrom(...ESCAPED_STRINGS).map(([text, unstorable]) => raw(text, unstorable)),
+);
+
+export const hostileValue: fc.Arbitrary<Piece> = fc.oneof(
+  stringPiece,
+  fc.constantFrom(...NUMBERS).map(([text, unstorable]) => raw(text, unstorable)),
+  fc.record({ depth: fc.constantFrom(2, 200, 1_000, 6_000, 50_000), object: fc.boolean() }).map(({ depth, object }) => nested(depth, object)),
+  fc.constantFrom(1_000, 100_000, 300_000).map((n) => piece('x'.repeat(n))),
+  fc.constantFrom(1_000, 20_000).map((n) => raw(`[${Array(n).fill('1.5').join(',')}]`)),
+  fc.constantFrom<unknown>(0, -1.5, true, false, null, [], {}, '', [1, 'a'], { a: { b: null } }).map(piece),
+  fc.jsonValue({ maxDepth: 3 }).map(piece),
+);
+
+const FIELDS = ['schema_version', 'tenant_id', 'store_id', 'source_system', 'event_id', 'event_type', 'occurred_at', 'txn_id',
+  'source_event_id', 'currency', 'total_amount', 'line_items'];
+
+let counter = 0;
+/** Event ids: unique ASCII mostly; unicode (printable), too long, with control characters, empty. */
+const eventId: fc.Arbitrary<Piece> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(null).map(() => piece(`e-${process.pid}-${++counter}`)) },
+  fc.array(fc.constantFrom('é', '中', '😀', 'Ω', 'ß', 'ا', 'ñ', '𝄞', 'a', '-', ' '), { minLength: 1, maxLength: 20 })
+    .map((chars) => piece(`${chars.join('')}-${++counter}`)),
+  fc.constantFrom(255, 256).map((n) => piece('😀'.repeat(n))),
+  fc.constantFrom('a\u0001b', 'tab\there', 'del\u007f', 'line\n', '').map(piece),
+);
+const tenantId = (bound: string): fc.Arbitrary<Piece> => fc.oneof(
+  { weight: 3, arbitrary: fc.constant(piece(bound)) },
+  fc.constantFrom('someone_else', 'tenánt', '', `${bound} `, bound.toUpperCase()).map(piece),
+);
+const OCCURRED_AT: [string, boolean][] = [
+  ['2026-02-25T00:00:00Z', true], ['2026-02-25 10:15:00.123+05:30', true], ['2026-02-25t23:59:60z', true],
+  ['2026-02-30T00:00:00Z', false], ['2026-02-25T24:00:00Z', false], ['yesterday', false], ['2026-02-25', false],
+];
+
+export type Mutation =
+  | { op: 'set' | 'again'; field: string; value: Piece }
+  | { op: 'remove'; field: string }
+  | { op: 'extra'; name: Piece; value: Piece };
+
+const mutation = (bound: string): fc.Arbitrary<Mutation> => fc.oneof(
+  fc.record({ op: fc.constant('set' as const), field: fc.constantFrom(...FIELDS), value: hostileValue }),
+  fc.record({ op: fc.constant('again' as const), field: fc.constantFrom(...FIELDS), value: hostileValue }),
+  fc.record({ op: fc.constant('remove' as const), field: fc.constantFrom(...FIELDS) }),
+  fc.record({ op: fc.constant('extra' as const), name: stringPiece, value: hostileValue }),
+  fc.record({ op: fc.constant('set' as const), field: fc.constant('event_id'), value: eventId }),
+  fc.record({ op: fc.constant('set' as const), field: fc.constant('tenant_id'), value: tenantId(bound) }),
+  fc.record({ op: fc.constant('set' as const), field: fc.constant('occurred_at'), value: fc.constantFrom(...OCCURRED_AT).map(([t]) => piece(t)) }),
+);
+
+export interface HostileEnvelope {
+  text: string;
+  /** Top-level members as JSON.parse (and jsonb) see them: the last of a repeated name wins. */
+  members: Map<string, Piece> | null;
+  /** Why jsonb cannot hold the text, if it cannot. */
+  unstorable: Unstorable[];
+  /** Idempotency-Key header to send, if any. */
+  header?: string;
+}
+
+const TOP_LEVEL_NOT_OBJECTS = ['[1,2]', '"an envelope"', '42', 'null', 'true', '[]'];
+
+export function hostileEnvelope(bound: string): fc.Arbitrary<HostileEnvelope> {
+  return fc.record({
+    topLevel: fc.oneof({ weight: 14, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...TOP_LEVEL_NOT_OBJECTS) }),
+    eventId,
+    mutations: fc.array(mutation(bound), { minLength: 0, maxLength: 4 }),
+    header: fc.constantFrom('none', 'none', 'none', 'same', 'other'),
+  }).map(({ topLevel, eventId: id, mutations, header }) => {
+    if (topLevel !== null) return shown({ text: topLevel, members: null, unstorable: [], header: header === 'other' ? 'other-key' : undefined });
+    const members: [Piece, Piece][] = Object.entries(envelope(bound, String(id.value))).map(([k, v]) => [piece(k), piece(v)]);
+    members.find(([name]) => name.value === 'event_id')![1] = id;
+    for (const m of mutations) {
+      const at = m.op === 'extra' ? -1 : members.findIndex(([name]) => name.value === m.field);
+      if (m.op === 'remove') { if (at >= 0) members.splice(at, 1); }
+      else if (m.op === 'extra') members.push([m.name, m.value]);
+      else if (m.op === 'again' || at < 0) members.push([piece(m.field), m.value]);
+      else members[at] = [members[at][0], m.value];
+    }
+    const effective = new Map<string, Piece>();
+    for (const [name, value] of members) effective.set(name.value as string, value);
+    const event = effective.get('event_id')?.value;
+    const headerValue = header === 'other' ? 'other-key'
+      : header === 'same' && typeof event === 'string' && /^[\x21-\x7e]+$/.test(event) ? event : undefined;
+    return shown({
+      text: `{${members.map(([name, value]) => `${name.text}:${value.text}`).join(',')}}`,
+      members: effective,
+      unstorable: members.flatMap(([name, value]) => [...name.unstorable, ...value.unstorable]),
+      header: headerValue,
+    });
+  });
+}
+
+/** How a counterexample is printed: the text (cut when long) and the header. */
+function shown(e: HostileEnvelope): HostileEnvelope {
+  return Object.assign(e, { [fc.toStringMethod]: () => `${cut(e.text)}${e.header === undefined ? '' : ` Idempotency-Key: ${e.header}`}` });
+}
+
+const REQUIRED = ['schema_version', 'tenant_id', 'store_id', 'source_system', 'event_id', 'event_type', 'occurred_at', 'txn_id'];
+const RFC3339 = new Map(OCCURRED_AT);
+
+/**
+ * What the database makes of an envelope: `unstorable` (the jsonb cast fails), `forbidden` (another
+ * tenant than the caller's: 42501), `invalid` (22023), or `valid` (an answer row).
+ */
+export function verdict(e: HostileEnvelope, bound: string): 'unstorable' | 'forbidden' | 'invalid' | 'valid' {
+  if (e.unstorable.length) return 'unstorable';
+  if (!e.members) return 'invalid';
+  const value = (field: string) => e.members!.get(field)?.value;
+  const tenant = value('tenant_id');
+  if (typeof tenant === 'string' && tenant !== bound) return 'forbidden';
+  for (const field of REQUIRED) {
+    const v = value(field);
+    if (typeof v !== 'string' || v === '') return 'invalid';
+  }
+  const source = value('source_event_id');
+  if (source !== undefined && source !== null && typeof source !== 'string') return 'invalid';
+  const id = value('event_id') as string;
+  if ([...id].length > 255 || /[\x00-\x1f\x7f]/.test(id)) return 'invalid';
+  const at = value('occurred_at') as string;
+  if (RFC3339.get(at) !== true) return 'invalid';
+  return 'valid';
+}
