@@ -101,4 +101,4 @@ test('kill -9 of the postmaster mid-load: quick 503s, recovery without restartin
     await prober;
     await owner.end();
   }
-}, 90_000);
+}, 60_000);
