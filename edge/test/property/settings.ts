@@ -6,7 +6,7 @@ export function runs<T>(numRuns: number): fc.Parameters<T> {
   const parameters: fc.Parameters<T> = {
     numRuns: Number(process.env.FC_NUM_RUNS ?? numRuns),
     // A bound on the whole property, shrinking included, so that a file stays within a minute.
-    plugins: [fc.interruptAfterTimeLimit(40_000)],
+    plugins: [fc.interruptAfterTimeLimit(40_000) as fc.Plugin<T>],
   };
   if (process.env.FC_SEED !== undefined) parameters.seed = Number(process.env.FC_SEED);
   if (process.env.FC_PATH !== undefined) parameters.path = process.env.FC_PATH;
