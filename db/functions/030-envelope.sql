@@ -12,6 +12,11 @@ begin
   if p_envelope is null or jsonb_typeof(p_envelope) <> 'object' then
     return jsonb_build_array(jsonb_build_object('path', '', 'message', 'the envelope must be a JSON object'));
   end if;
+  -- No POS event nests 64 levels deep; what does cannot be read back by every client (JSON
+  -- libraries recurse), so it is refused here rather than stored and unreadable.
+  if jsonb_path_exists(p_envelope, 'strict $.**{65}') then
+    v_errors := v_errors || jsonb_build_object('path', '', 'message', 'must not nest deeper than 64 levels');
+  end if;
 
   foreach v_field in array array['schema_version', 'tenant_id', 'store_id', 'source_system', 'event_id', 'event_type', 'occurred_at', 'txn_id'] loop
     v_value := p_envelope -> v_field;
@@ -84,6 +89,7 @@ begin
     and jsonb_typeof(p_envelope -> 'occurred_at') = 'string'
     and p_envelope ->> 'occurred_at' ~ '^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$'
     and pg_input_is_valid(p_envelope ->> 'occurred_at', 'timestamptz')
+    and not jsonb_path_exists(p_envelope, 'strict $.**{65}')
     and exists (select from ledger.tenants t where t.tenant_id = p_envelope ->> 'tenant_id'), false);
 end
 $$;

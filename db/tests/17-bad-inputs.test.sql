@@ -3,7 +3,7 @@
 -- fails in the jsonb cast, before the function runs: 22P02, 22P05 for \u0000, 54001 when nested
 -- too deep (db/ERRORS.md).
 begin;
-select plan(45);
+select plan(47);
 
 select tests.make_tenant('t_bad');
 
@@ -28,6 +28,10 @@ select throws_ok(format($$select ledger.ingest_event(%L)$$, tests.envelope('t_ba
 select throws_ok(format($$select ledger.ingest_event(%L)$$, tests.envelope(v, 'k1')), '22023', null, 'tenant_id ' || left(v, 20))
   from unnest(array['bad tenant!', 't/../other', repeat('t', 65)]) v;
 select throws_ok(format($$select ledger.ingest_event(%L)$$, tests.envelope('t_nobody', 'k1')), '22023', null, 'an unknown tenant');
+select throws_ok(format($$select ledger.ingest_event(%L)$$, tests.envelope('t_bad', 'k1', jsonb_build_object('deep', (repeat('[', 65) || repeat(']', 65))::jsonb))),
+  '22023', null, 'nesting deeper than 64 levels');
+select is((tests.arrive('deep63', tests.envelope('t_bad', 'deep63', jsonb_build_object('deep', (repeat('[', 64) || repeat(']', 64))::jsonb)))).result,
+  'processed', 'nesting of 64 levels is accepted');
 select throws_ok(format($$select ledger.ingest_event(%L)$$, tests.envelope('t_bad', repeat('k', 256))), '22023', null, 'event_id of 256 characters');
 select throws_ok(format($$select ledger.ingest_event(%L)$$, tests.envelope('t_bad', v)), '22023', null, 'event_id with control character ' || to_hex(ascii(substr(v, 4, 1))))
   from unnest(array[E'evt\n1', E'evt\t1', E'evt\u00011', E'evt\u007f1', E'evt\u00851']) v;
@@ -43,7 +47,7 @@ select is((tests.arrive('longest', tests.envelope('t_bad', repeat('k', 255)))).r
 select is((tests.arrive('unicode', tests.envelope('t_bad', 'évènement-№1'))).result, 'processed', 'printable non-ASCII characters are accepted');
 select is((tests.arrive('offset', tests.envelope('t_bad', 'k-offset', '{"occurred_at": "2026-02-25T23:59:59.123+05:30"}'))).result, 'processed',
   'an RFC 3339 time with a fraction and an offset is accepted');
-select is((select count(*)::int from ledger.events_raw where tenant_id = 't_bad'), 3, 'only the valid arrivals reached Bronze');
+select is((select count(*)::int from ledger.events_raw where tenant_id = 't_bad'), 4, 'only the valid arrivals reached Bronze');
 
 select * from finish();
 rollback;

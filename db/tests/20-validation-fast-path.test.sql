@@ -16,6 +16,7 @@ union all select tests.envelope('t_fast', 'k1', jsonb_build_object('occurred_at'
 union all select tests.envelope(v, 'k1') from unnest(array['t_fast', 't_unknown', 'bad tenant', repeat('t', 65), '']) v
 union all select tests.envelope('t_fast', v) from unnest(array[repeat('k', 255), repeat('k', 256), E'k\n', E'k\u0085', 'ké', '']) v
 union all select v from unnest(array['{}', '[]', '"s"', 'null', '1']::jsonb[]) v
+union all select tests.envelope('t_fast', 'k1', jsonb_build_object('deep', (repeat('[', n) || repeat(']', n))::jsonb)) from unnest(array[62, 63, 64, 65, 500]) n
 union all select null;
 
 select is_empty($$

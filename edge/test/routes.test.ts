@@ -136,11 +136,24 @@ describe('exceptions', () => {
     expect((await op('GET', '/v1/exceptions/123')).status).toBe(422);
   });
 
+  test('payload numbers leave the list and the detail with every digit', async () => {
+    const big = '12345678901234567890.123456789';
+    const raw = (amount: string) => JSON.stringify(envelope(h.tenant, 'x-big')).replace('42.5', amount);
+    await h.http('POST', '/v1/events', { key: h.producerKey, raw: raw('1'), headers: { 'content-type': 'application/json' } });
+    const held = await h.http('POST', '/v1/events', { key: h.producerKey, raw: raw(big), headers: { 'content-type': 'application/json' } });
+    expect((await op('GET', `/v1/exceptions/${held.json.exception_id}`)).text).toContain(`"total_amount": ${big}`);
+    const list = await op('GET', `/v1/exceptions?tenant_id=${h.tenant}&limit=500`);
+    expect(list.json.items.some((e: any) => e.exception_id === held.json.exception_id)).toBe(true);
+  });
+
   test('resolve: validation 422 on fields, 404, replay 200, again 409; actor kept beside the operator', async () => {
     const c = await conflict('x-4');
     let r = await op('POST', `/v1/exceptions/${c.exceptionId}/resolve`, { action: 'override_and_replay' });
     expect(r.status).toBe(422);
     expect(r.json.errors).toContainEqual({ path: 'resolution_notes', message: 'is required' });
+    r = await op('POST', `/v1/exceptions/${c.exceptionId}/resolve`, { action: 'override_and_replay', resolution_notes: 42 });
+    expect(r.status).toBe(422);
+    expect(r.json.errors).toContainEqual({ path: 'resolution_notes', message: 'must be string' });
     r = await op('POST', `/v1/exceptions/${c.exceptionId}/resolve`, { action: 'override_and_replay', resolution_notes: '   ' });
     expect(r.status).toBe(422);
     expect(r.json.errors[0].path).toBe('resolution_notes');

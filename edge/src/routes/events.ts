@@ -52,7 +52,8 @@ export function eventRoutes(db: Database, metrics: Metrics): Router {
         text === null ? null : text.slice(0, 4096).replace(/\u0000/g, ''), req.path.endsWith('/batch') ? 'batch' : 'http', eventId, key.keyId,
       ]).catch((e) => req.log.error({ err: e }, 'could not record a rejection'));
     }
-    next(problem);
+    // The original error goes on, so that a 5xx is logged with its cause.
+    next(error);
   }
 
   router.post('/v1/events', requireRole('producer'), requireJson, jsonText(EVENT_BODY_LIMIT), async (req: Request, res: Response) => {

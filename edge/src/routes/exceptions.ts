@@ -5,7 +5,7 @@ import { jsonText, parseJson, requireJson } from '../body.js';
 import type { Database } from '../db/pool.js';
 import { HttpProblem, titleOf } from '../errors.js';
 import { AssignRequest, ExceptionListQuery, ResolveRequest } from '../schemas.js';
-import { validate } from '../validate.js';
+import { validate, validateQuery } from '../validate.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,21 +25,23 @@ export function exceptionRoutes(db: Database): Router {
   router.use('/v1/exceptions', requireRole('operator'));
 
   router.get('/v1/exceptions', async (req, res) => {
-    const q = validate<ListQuery>(ExceptionListQuery, { ...req.query }, 'the query');
+    const q = validateQuery<ListQuery>(ExceptionListQuery, { ...req.query });
     const where = 'where e.status = $1 and ($2::text is null or e.tenant_id = $2) and ($3::text is null or e.reason_code = $3)';
-    const [items, [count]] = await db.transaction(callerOf(res.locals.apiKey!), [
-      { sql: `select e.* from ledger.exceptions e ${where} order by e.opened_at desc, e.exception_id limit $4 offset $5`,
+    // Payloads leave as PostgreSQL writes them: a number keeps every digit (JS would round it).
+    const [[page], [count]] = await db.transaction(callerOf(res.locals.apiKey!), [
+      { sql: `select coalesce(jsonb_agg(to_jsonb(e) order by e.opened_at desc, e.exception_id), '[]')::text as items
+              from (select e.* from ledger.exceptions e ${where} order by e.opened_at desc, e.exception_id limit $4 offset $5) e`,
         params: [q.status, q.tenant_id ?? null, q.reason_code ?? null, q.limit, q.offset] },
       { sql: `select count(*)::bigint as total from ledger.exceptions e ${where}`, params: [q.status, q.tenant_id ?? null, q.reason_code ?? null] },
     ]);
-    res.json({ items, total: Number(count.total), limit: q.limit, offset: q.offset });
+    res.type('application/json').send(`{"items":${page.items},"total":${Number(count.total)},"limit":${q.limit},"offset":${q.offset}}`);
   });
 
   router.get('/v1/exceptions/:id', async (req, res) => {
     const id = exceptionId(String(req.params.id));
-    const [row] = await db.query(callerOf(res.locals.apiKey!), 'select ledger.exception_detail($1::uuid) as detail', [id]);
+    const [row] = await db.query(callerOf(res.locals.apiKey!), 'select ledger.exception_detail($1::uuid)::text as detail', [id]);
     if (!row?.detail) throw notFound(id);
-    res.json(row.detail);
+    res.type('application/json').send(row.detail);
   });
 
   router.post('/v1/exceptions/:id/resolve', requireJson, jsonText(256 * 1024), async (req, res) => {

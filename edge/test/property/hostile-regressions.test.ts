@@ -57,13 +57,14 @@ test('canonical_raw_id 1e400 (Infinity once parsed): 422, not 500', async () => 
   expect(await exceptionStatus(exception_id)).toBe('open');
 });
 
-test('override_patch nested deeper than JSON.stringify goes: stored and answered (10000) or 422 (50000), never 500', async () => {
+test('override_patch nested deeper than JSON.stringify goes: refused as a replay (409, nesting limit) or 422 (50000), never 500', async () => {
   const replay = (depth: number) =>
     `{"action":"override_and_replay","resolution_notes":"x","override_patch":{"event_type":"SALE","extra":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
   const deep = await openException('reg-deep-patch');
   const r = await resolveRaw(deep.exception_id, replay(10_000));
-  expect(r.status, r.text).toBe(200);
-  expect(r.json).toMatchObject({ exception_id: deep.exception_id, status: 'resolved', replay_count: 1 });
+  expect(r.status, r.text).toBe(409);
+  expect(r.json.errors).toContainEqual({ path: '', message: 'must not nest deeper than 64 levels' });
+  expect(await exceptionStatus(deep.exception_id)).toBe('open');
   const tooDeep = await openException('reg-too-deep-patch');
   expectProblem(await resolveRaw(tooDeep.exception_id, replay(50_000)), 422);
   expect(await exceptionStatus(tooDeep.exception_id)).toBe('open');

@@ -150,6 +150,18 @@ function shown(e: HostileEnvelope): HostileEnvelope {
   return Object.assign(e, { [fc.toStringMethod]: () => `${cut(e.text)}${e.header === undefined ? '' : ` Idempotency-Key: ${e.header}`}` });
 }
 
+/** How many levels of arrays and objects hold something below `value` (0 for a scalar or an empty one). */
+function levelsBelow(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, level] = stack.pop()!;
+    deepest = Math.max(deepest, level);
+    if (v !== null && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, level + 1]);
+  }
+  return deepest;
+}
+
 const REQUIRED = ['schema_version', 'tenant_id', 'store_id', 'source_system', 'event_id', 'event_type', 'occurred_at', 'txn_id'];
 const RFC3339 = new Map(OCCURRED_AT);
 
@@ -173,5 +185,7 @@ export function verdict(e: HostileEnvelope, bound: string): 'unstorable' | 'forb
   if ([...id].length > 255 || /[\x00-\x1f\x7f]/.test(id)) return 'invalid';
   const at = value('occurred_at') as string;
   if (RFC3339.get(at) !== true) return 'invalid';
+  // Items at level 65 (the envelope is level 0) are refused: no more than 64 levels of nesting.
+  if ([...e.members.values()].some((v) => 1 + levelsBelow(v.value) >= 65)) return 'invalid';
   return 'valid';
 }
