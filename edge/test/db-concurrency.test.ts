@@ -4,7 +4,7 @@
 // waiting. No sleeps: every wait is on a lock or on an observed state.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createTestDatabase, envelope } from './support.js';
+import { createTestDatabase, envelope, countersAndCounts } from './support.js';
 
 const RACERS = 50;
 let pool: pg.Pool;
@@ -121,20 +121,7 @@ async function openConflict(tenant: string, key: string): Promise<string> {
   return rows[0].exception_id;
 }
 
-/** The health counters of a tenant and what count(*) of the tables says: equal when all is well. */
-async function counts(tenant: string) {
-  const { rows } = await pool.query(
-    `select ledger.health($1) as health, jsonb_build_object(
-       'events_raw', (select count(*) from ledger.events_raw where tenant_id = $1),
-       'rejections', (select count(*) from ledger.rejections where tenant_id = $1),
-       'exceptions_open', (select count(*) from ledger.exceptions where tenant_id = $1 and status = 'open'),
-       'idempotency', jsonb_build_object(
-         'processed', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'processed'),
-         'quarantined', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'quarantined'),
-         'ignored', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'ignored'))) as counted`,
-    [tenant]);
-  return rows[0] as { health: unknown; counted: unknown };
-}
+const counts = (tenant: string) => countersAndCounts(pool, tenant);
 
 /** Invariants of every key of a tenant, as a list of violations (empty when all hold). */
 async function keyViolations(tenant: string): Promise<unknown[]> {

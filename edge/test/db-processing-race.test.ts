@@ -5,7 +5,7 @@
 // commits only once the failing one is seen waiting for it.
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { createTestDatabase, envelope } from './support.js';
+import { createTestDatabase, envelope, countersAndCounts } from './support.js';
 
 const GATE = 7_001;
 let url: string;
@@ -80,15 +80,7 @@ test('a failed first arrival racing a successful one is still quarantined with P
     expect(state).toEqual({ status: 'quarantined', open_exception_id: answer.exception_id, arrivals: 2, exception_status: 'open',
       reason_code: 'PROCESSING_ERROR', raw_id: answer.raw_id, bronze: 2 });
 
-    const { rows: [c] } = await owner.query(
-      `select ledger.health('t_race') as health, jsonb_build_object(
-         'events_raw', (select count(*) from ledger.events_raw where tenant_id = 't_race'),
-         'rejections', (select count(*) from ledger.rejections where tenant_id = 't_race'),
-         'exceptions_open', (select count(*) from ledger.exceptions where tenant_id = 't_race' and status = 'open'),
-         'idempotency', jsonb_build_object(
-           'processed', (select count(*) from ledger.events_processed where tenant_id = 't_race' and status = 'processed'),
-           'quarantined', (select count(*) from ledger.events_processed where tenant_id = 't_race' and status = 'quarantined'),
-           'ignored', (select count(*) from ledger.events_processed where tenant_id = 't_race' and status = 'ignored'))) as counted`);
+    const c = await countersAndCounts(owner, 't_race');
     expect(c.health).toEqual(c.counted);
   } finally {
     await owner.query('select pg_advisory_unlock_all()');

@@ -28,3 +28,18 @@ export function envelope(tenantId: string, eventId: string, extra: Record<string
     ...extra,
   };
 }
+
+/** A tenant's health counters beside what count(*) of the tables says: equal when all is well. */
+export async function countersAndCounts(db: Pick<pg.Pool, 'query'>, tenant: string): Promise<{ health: unknown; counted: unknown }> {
+  const { rows } = await db.query(
+    `select ledger.health($1) as health, jsonb_build_object(
+       'events_raw', (select count(*) from ledger.events_raw where tenant_id = $1),
+       'rejections', (select count(*) from ledger.rejections where tenant_id = $1),
+       'exceptions_open', (select count(*) from ledger.exceptions where tenant_id = $1 and status = 'open'),
+       'idempotency', jsonb_build_object(
+         'processed', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'processed'),
+         'quarantined', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'quarantined'),
+         'ignored', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'ignored'))) as counted`,
+    [tenant]);
+  return rows[0];
+}

@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import { expect } from 'vitest';
 import type { Load } from './load.js';
+import { countersAndCounts } from '../support.js';
 
 export async function expectBronzeHoldsEveryAnswer(db: pg.Pool, tenant: string, load: Load): Promise<void> {
   const answered = load.ok().filter((a) => a.path === '/v1/events');
@@ -52,15 +53,6 @@ export async function expectBronzeHoldsEveryAnswer(db: pg.Pool, tenant: string, 
     else expect(k.arrivals, `${key}: arrivals`).toBeGreaterThanOrEqual(answers.length);
   }
 
-  const { rows: [counts] } = await db.query(
-    `select ledger.health($1) as health, jsonb_build_object(
-       'events_raw', (select count(*) from ledger.events_raw where tenant_id = $1),
-       'rejections', (select count(*) from ledger.rejections where tenant_id = $1),
-       'exceptions_open', (select count(*) from ledger.exceptions where tenant_id = $1 and status = 'open'),
-       'idempotency', jsonb_build_object(
-         'processed', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'processed'),
-         'quarantined', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'quarantined'),
-         'ignored', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'ignored'))) as counted`,
-    [tenant]);
+  const counts = await countersAndCounts(db, tenant);
   expect(counts.health).toEqual(counts.counted);
 }
