@@ -43,8 +43,9 @@ select function_privs_are('ledger', 'health', array['text'], r, array['EXECUTE']
 select is_empty($$
   select p.oid::regprocedure from pg_proc p
   where p.pronamespace in ('ledger'::regnamespace, 'ledger_private'::regnamespace)
-    and has_function_privilege('ledger_edge', p.oid, 'EXECUTE') and p.oid <> 'ledger_private.authenticate_api_key(bytea)'::regprocedure
-$$, 'ledger_edge itself executes only the key lookup');
+    and has_function_privilege('ledger_edge', p.oid, 'EXECUTE')
+    and p.oid not in ('ledger_private.authenticate_api_key(bytea)'::regprocedure, 'ledger_private.ingest_event_as(text, text, jsonb, text)'::regprocedure)
+$$, 'ledger_edge itself executes only the key lookup and its prepared ingest');
 
 select * from finish();
 rollback;

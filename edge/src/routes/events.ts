@@ -64,7 +64,7 @@ export function eventRoutes(db: Database, metrics: Metrics): Router {
       throw new HttpProblem(422, titleOf(422), 'the Idempotency-Key header must equal the envelope\'s event_id',
         [{ path: 'Idempotency-Key', message: 'must equal event_id' }]);
     }
-    const [answer] = await db.query(callerOf(res.locals.apiKey!), 'select * from ledger.ingest_event($1::jsonb, $2)', [text, 'http']);
+    const answer = await db.ingestEvent(callerOf(res.locals.apiKey!), text, 'http');
     metrics.outcome(answer.result, answer.reason_code);
     res.status(answer.status).json(publicAnswer(answer));
   }, recordRejection);
