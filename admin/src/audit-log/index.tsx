@@ -5,6 +5,7 @@ import { DataTable, DateField, List, SelectInput, Show, SimpleList, TextInput, u
 import { ChipField, ValueChip } from '../common/Chips';
 import { Facts, formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
+import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
@@ -47,12 +48,6 @@ const AuditList = () => {
   );
 };
 
-const AuditTitle = () => {
-  const record = useRecordContext();
-  const translate = useTranslate();
-  return <>{translate('ls.audit.title', { id: record?.id ?? '' })}</>;
-};
-
 const AuditView = () => {
   const record = useRecordContext();
   const translate = useTranslate();
@@ -85,7 +80,7 @@ const AuditView = () => {
 };
 
 const AuditShow = () => (
-  <Show title={<AuditTitle />} component="div">
+  <Show title={<RecordTitle message="ls.audit.title" />} component="div">
     <AuditView />
   </Show>
 );

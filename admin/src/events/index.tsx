@@ -5,6 +5,7 @@ import { DataTable, DateField, List, SelectInput, Show, SimpleList, TextInput, u
 import { ChipField, ValueChip } from '../common/Chips';
 import { Facts, formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
+import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
@@ -52,12 +53,6 @@ const EventList = () => {
   );
 };
 
-const EventTitle = () => {
-  const record = useRecordContext();
-  const translate = useTranslate();
-  return <>{translate('ls.event.title', { id: record?.id ?? '' })}</>;
-};
-
 const EventView = () => {
   const record = useRecordContext<RawEvent & { id: number; fingerprint: string }>();
   const translate = useTranslate();
@@ -86,7 +81,7 @@ const EventView = () => {
 };
 
 const EventShow = () => (
-  <Show title={<EventTitle />} component="div">
+  <Show title={<RecordTitle message="ls.event.title" />} component="div">
     <EventView />
   </Show>
 );

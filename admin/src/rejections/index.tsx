@@ -4,6 +4,7 @@ import { Box, List as MuiList, ListItem, ListItemText } from '@mui/material';
 import { DataTable, DateField, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
 import { Facts, formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
+import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
@@ -45,12 +46,6 @@ const RejectionList = () => {
   );
 };
 
-const RejectionTitle = () => {
-  const record = useRecordContext();
-  const translate = useTranslate();
-  return <>{translate('ls.rejection.title', { id: record?.id ?? '' })}</>;
-};
-
 /** body_excerpt is text: pretty-printed when it is JSON, as sent otherwise. */
 const excerpt = (text: string | null): { value?: unknown; text?: string } => {
   if (!text) return { value: null };
@@ -90,7 +85,7 @@ const RejectionView = () => {
 };
 
 const RejectionShow = () => (
-  <Show title={<RejectionTitle />} component="div">
+  <Show title={<RecordTitle message="ls.rejection.title" />} component="div">
     <RejectionView />
   </Show>
 );
