@@ -12,8 +12,9 @@ export interface BatchItem {
   text: string | null;
   /** Containers nested in the item: 0 for a scalar, 1 for {"a": 1}. */
   depth: number;
-  /** Where in the item the first byte that is not UTF-8 is (when text is null). */
+  /** Where in the item the first byte that is not UTF-8 is, and its start as read (when text is null). */
   invalidUtf8At?: number;
+  excerpt?: string;
 }
 
 // Grammar states.
@@ -328,10 +329,32 @@ export class BatchScanner {
     const bytes = this.itemParts.length === 1 ? this.itemParts[0] : Buffer.concat(this.itemParts);
     this.itemParts = [];
     const depth = this.itemMaxDepth - 2;
-    this.items.push(isUtf8(bytes) ? { text: bytes.toString('utf8'), depth } : { text: null, depth, invalidUtf8At: firstInvalidUtf8(bytes) });
+    this.items.push(isUtf8(bytes) ? { text: bytes.toString('utf8'), depth }
+      : { text: null, depth, invalidUtf8At: firstInvalidUtf8(bytes), excerpt: bytes.subarray(0, 4096).toString('utf8') });
   }
 }
 
 function shape(detail: string, path: string, message: string): HttpProblem {
   return new BodyProblem(422, detail, 'INVALID_ENVELOPE', [{ path, message }]);
+}
+
+/** Containers nested in a JSON text at its deepest (brackets in strings not counted), without parsing it. */
+export function textDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return deepest;
 }

@@ -6,7 +6,7 @@ import { Router, type Request } from 'express';
 import { callerOf, requireRole } from '../auth.js';
 import type { Database, Param, Statement } from '../db/pool.js';
 import { HttpProblem, titleOf, type FieldError } from '../errors.js';
-import { exceptionId } from './exceptions.js';
+import { exceptionId, isUuid } from '../limits.js';
 
 type ValueType = 'text' | 'uuid' | 'bigint' | 'integer';
 
@@ -32,7 +32,6 @@ interface Resource {
 
 const MAX_PAGE = 1000;
 const DEFAULT_RANGE: [number, number] = [0, 99];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const invalid = (errors: FieldError[]) =>
   new HttpProblem(422, titleOf(422), 'the query is invalid', errors);
@@ -204,7 +203,7 @@ function queryJson(req: Request, name: string): unknown {
 
 function checkValue(type: ValueType, value: unknown, path: string): string {
   const ok =
-    type === 'uuid' ? typeof value === 'string' && UUID.test(value)
+    type === 'uuid' ? isUuid(value)
     : type === 'text' ? typeof value === 'string' && value.length <= 1000
     : (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || (typeof value === 'string' && /^\d{1,18}$/.test(value));
   if (!ok) {
