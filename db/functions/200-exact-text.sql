@@ -3,73 +3,44 @@
 -- 1.2345678901234568e+22 and 40.0 as 40. These functions give the exact text beside each jsonb
 -- column and each function that returns jsonb; PostGraphile shows them as the fields payloadText,
 -- beforeText, …, exceptionDetailText, healthText, reconcileText.
--- The column ones take the row the caller already read: row-level security has judged it.
 
-create or replace function ledger.events_raw_payload_text(events_raw ledger.events_raw)
-returns text
-language sql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$ select events_raw.payload::text $$;
-comment on function ledger.events_raw_payload_text(ledger.events_raw) is 'The payload as PostgreSQL''s JSON text: every number as written.';
-
-create or replace function ledger.events_processed_canonical_payload_text(events_processed ledger.events_processed)
-returns text
-language sql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$ select events_processed.canonical_payload::text $$;
-comment on function ledger.events_processed_canonical_payload_text(ledger.events_processed) is 'The canonical payload as PostgreSQL''s JSON text: every number as written.';
-
-create or replace function ledger.exceptions_details_text(exceptions ledger.exceptions)
-returns text
-language sql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$ select exceptions.details::text $$;
-comment on function ledger.exceptions_details_text(ledger.exceptions) is 'The details as PostgreSQL''s JSON text: every number as written.';
-
-create or replace function ledger.exceptions_override_patch_text(exceptions ledger.exceptions)
-returns text
-language sql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$ select exceptions.override_patch::text $$;
-comment on function ledger.exceptions_override_patch_text(ledger.exceptions) is 'The override patch as PostgreSQL''s JSON text: every number as written.';
-
-create or replace function ledger.audit_log_before_text(audit_log ledger.audit_log)
-returns text
-language sql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$ select audit_log.before::text $$;
-comment on function ledger.audit_log_before_text(ledger.audit_log) is 'The state before as PostgreSQL''s JSON text: every number as written.';
-
-create or replace function ledger.audit_log_after_text(audit_log ledger.audit_log)
-returns text
-language sql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$ select audit_log.after::text $$;
-comment on function ledger.audit_log_after_text(ledger.audit_log) is 'The state after as PostgreSQL''s JSON text: every number as written.';
-
-create or replace function ledger.rejections_errors_text(rejections ledger.rejections)
-returns text
-language sql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$ select rejections.errors::text $$;
-comment on function ledger.rejections_errors_text(ledger.rejections) is 'The errors as PostgreSQL''s JSON text.';
-
-revoke all on function ledger.events_raw_payload_text(ledger.events_raw), ledger.events_processed_canonical_payload_text(ledger.events_processed),
-  ledger.exceptions_details_text(ledger.exceptions), ledger.exceptions_override_patch_text(ledger.exceptions),
-  ledger.audit_log_before_text(ledger.audit_log), ledger.audit_log_after_text(ledger.audit_log), ledger.rejections_errors_text(ledger.rejections)
-  from public;
-grant execute on function ledger.events_raw_payload_text(ledger.events_raw), ledger.events_processed_canonical_payload_text(ledger.events_processed)
-  to ledger_ingest, ledger_readonly;
-grant execute on function ledger.exceptions_details_text(ledger.exceptions), ledger.exceptions_override_patch_text(ledger.exceptions),
-  ledger.audit_log_before_text(ledger.audit_log), ledger.audit_log_after_text(ledger.audit_log), ledger.rejections_errors_text(ledger.rejections)
-  to ledger_readonly;
+-- One function per jsonb column of every table of schema ledger, made here for each column there
+-- is (a new column gets its own at the next migrate), executable by the roles that may read the
+-- table. Each takes the row the caller already read: row-level security has judged it.
+do $$
+declare
+  v_column record;
+  v_function text;
+  v_role text;
+begin
+  for v_column in
+    select c.relname as table_name, a.attname as column_name
+    from pg_attribute a
+    join pg_class c on c.oid = a.attrelid
+    where c.relnamespace = 'ledger'::regnamespace and c.relkind in ('r', 'p') and a.atttypid = 'jsonb'::regtype
+      and a.attnum > 0 and not a.attisdropped
+    order by c.relname, a.attnum
+  loop
+    v_function := format('ledger.%I(ledger.%I)', v_column.table_name || '_' || v_column.column_name || '_text', v_column.table_name);
+    execute format($f$
+      create or replace function ledger.%1$I(%2$I ledger.%2$I)
+      returns text
+      language sql
+      immutable
+      set search_path = pg_catalog, pg_temp
+      as 'select (%2$I.%3$I)::text'$f$,
+      v_column.table_name || '_' || v_column.column_name || '_text', v_column.table_name, v_column.column_name);
+    execute format('comment on function %s is %L', v_function,
+      format('%s.%s as PostgreSQL''s JSON text: every number as written.', v_column.table_name, v_column.column_name));
+    execute format('revoke all on function %s from public', v_function);
+    foreach v_role in array array['ledger_ingest', 'ledger_readonly'] loop
+      if has_table_privilege(v_role, format('ledger.%I', v_column.table_name), 'SELECT') then
+        execute format('grant execute on function %s to %I', v_function, v_role);
+      end if;
+    end loop;
+  end loop;
+end
+$$;
 
 create or replace function ledger.exception_detail_text(exception_id uuid)
 returns text
