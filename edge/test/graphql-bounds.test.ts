@@ -179,6 +179,18 @@ describe('producers see their own tenant only', () => {
     const all = await op('{ allTenants { nodes { tenantId } } }');
     expect(all.json.data.allTenants.nodes.map((n: { tenantId: string }) => n.tenantId)).toEqual(expect.arrayContaining([h.tenant, otherTenant]));
   });
+
+  test('health, reconcile and their texts: another tenant is 403; by node id, another tenant\'s row is not there', async () => {
+    for (const field of ['health', 'healthText', 'reconcile', 'reconcileText']) {
+      const r = await gql(h.producerKey, `{ ${field}(tenantId: ${JSON.stringify(otherTenant)}) }`);
+      expect(errorOf(r).extensions, field).toMatchObject({ code: '42501', status: 403 });
+    }
+    expect(JSON.parse((await gql(h.producerKey, '{ healthText }')).json.data.healthText).events_raw).toBeGreaterThanOrEqual(60);
+    const theirs = await op(`{ allEventsRaws(condition: {tenantId: ${JSON.stringify(otherTenant)}}) { nodes { id } } }`);
+    const nodeId = theirs.json.data.allEventsRaws.nodes[0].id;
+    const r = await gql(h.producerKey, 'query ($id: ID!) { node(id: $id) { id } eventsRaw(id: $id) { rawId } }', { id: nodeId });
+    expect(r.json.data).toEqual({ node: null, eventsRaw: null });
+  });
 });
 
 describe('GraphQL ingest: the batch route\'s rules', () => {
@@ -205,6 +217,8 @@ describe('GraphQL ingest: the batch route\'s rules', () => {
     expect(await rejectionsOf('g-big')).toEqual([{ reason_code: 'PAYLOAD_TOO_LARGE', http_status: 413, source: 'graphql' }]);
     expect(await rejectionsOf('g-foreign')).toEqual([{ reason_code: 'TENANT_MISMATCH', http_status: 403, source: 'graphql' }]);
     expect(await rejectionsOf('g-invalid')).toEqual([{ reason_code: 'INVALID_ENVELOPE', http_status: 422, source: 'graphql' }]);
+    const { rows } = await h.owner.query("select idempotency_key from ledger.events_raw where tenant_id = $1 and idempotency_key like 'g-%' and idempotency_key in ('g-big', 'g-ok')", [h.tenant]);
+    expect(rows).toEqual([{ idempotency_key: 'g-ok' }]);
   });
 
   test('more envelopes than a batch may hold, none, or both forms: refused whole and recorded', async () => {
