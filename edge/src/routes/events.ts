@@ -138,7 +138,9 @@ export function eventRoutes(db: Database, metrics: Metrics, limits: Limits): Rou
       const errors = [{ path: '', message: `byte ${item.invalidUtf8At} of this event is not UTF-8` }];
       metrics.rejections.inc({ reason_code: 'INVALID_ENCODING' });
       const seen = seenEventId(eventIdOf(item.excerpt ?? null));
-      await recordRefusal(db, key, { status: 400, reason: 'INVALID_ENCODING', errors, excerpt: item.excerpt ?? null, source: 'batch', eventId: seen });
+      // The others are committed: a rejection that cannot be recorded is logged, not answered 5xx.
+      await recordRefusal(db, key, { status: 400, reason: 'INVALID_ENCODING', errors, excerpt: item.excerpt ?? null, source: 'batch', eventId: seen })
+        .catch((e) => req.log.error({ err: e }, 'could not record a rejection'));
       results.push({
         tenant_id: key.tenantId, idempotency_key: seen, raw_id: null, result: 'rejected', exception_id: null, reason_code: null,
         key_status: null, attempt: null, received_at: new Date().toISOString(), status: 400, errors,
