@@ -5,12 +5,16 @@
 //     and after.
 //  2. `GET /v1/health` latency (p50, p99, max) while a batch at BATCH_BODY_LIMIT (16 MiB; 1,000 items
 //     of ~16.5 KB) is posted, plain and gzip-compressed, beside the same probe with nothing else
-//     running; the edge's RSS before and after.
+//     running; the edge's RSS before and after, and its own event-loop lag (from /metrics): a
+//     probe can also wait because PostgreSQL and the edge share the machine's cores.
+// To compare with an earlier version, run this file from a checkout of it (scripts/ of that tree):
+// it measures the edge and the migrations of the tree it is in.
 import { request, Agent } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import pg from 'pg';
 import { createKey } from '../edge/dist/keys.js';
 import { startEdgeProcess } from './lib/http-bench.mjs';
@@ -82,6 +86,12 @@ async function probeHealth(url, until) {
   return { outcome, latencies };
 }
 
+/** The edge's largest event-loop lag since the last scrape of /metrics (prom-client resets it), in ms. */
+async function eventLoopLagMax(url, key) {
+  const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.text());
+  return Number(/^ledger_safe_nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? NaN) * 1000;
+}
+
 const summary = (latencies) =>
   `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms (${latencies.length} probes)`;
 
@@ -102,7 +112,7 @@ try {
   // One edge process per part, so that the second starts from the RSS of a fresh edge.
   let edge = await startEdgeProcess(root, ownerUrl);
   try {
-    console.log(`node ${process.version}`);
+    console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     console.log('\n# 1. GraphQL: 20 aliases of allEventsRaws(first: 1000) { nodes { payload } } over 1,000 rows of ~16 KB');
     const query = `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: allEventsRaws(first: 1000) { nodes { payload } }`).join(' ')} }`;
     const gql = (q) => send(`${edge.url}/graphql`, {
@@ -132,10 +142,12 @@ try {
         ...(compressed ? { 'content-encoding': 'gzip' } : {}),
       };
       const rssBefore = rssMb(edge.pid);
+      await eventLoopLagMax(edge.url, operator);
       const { outcome, latencies } = await probeHealth(edge.url, send(`${edge.url}/v1/events/batch`, { method: 'POST', headers, body }));
+      const lag = await eventLoopLagMax(edge.url, operator);
       await new Promise((r) => setTimeout(r, 2000));
       console.log(`${compressed ? `gzip (${(body.length / 1024).toFixed(0)} KiB sent)` : 'plain'}: batch HTTP ${outcome.status} in ${outcome.ms.toFixed(0)} ms; health ${summary(latencies)}`);
-      console.log(`       edge RSS before ${rssBefore.toFixed(0)} MB, peak so far ${rssMb(edge.pid, 'VmHWM').toFixed(0)} MB, 2 s after ${rssMb(edge.pid).toFixed(0)} MB`);
+      console.log(`       edge event-loop lag max ${lag.toFixed(0)} ms; RSS before ${rssBefore.toFixed(0)} MB, peak so far ${rssMb(edge.pid, 'VmHWM').toFixed(0)} MB, 2 s after ${rssMb(edge.pid).toFixed(0)} MB`);
     }
   } finally {
     await edge.stop();
