@@ -1,18 +1,15 @@
 -- The console's exceptions: the queue as a list, and one exception with everything an operator
--- needs to decide (ledger.exception_detail).
+-- needs to decide (ledger.exception_detail as `detail`).
 
-create or replace function ledger.list_console_exceptions(
-  filter jsonb default '{}', sort text default null, descending boolean default null,
-  range_start bigint default 0, range_end bigint default null)
-returns table (total bigint, returned integer, records text)
+create or replace function ledger_private.console_spec_exceptions()
+returns jsonb
 language sql
-stable
-security invoker
-set search_path = pg_catalog, pg_temp
+immutable
 as $$
-  select * from ledger_private.console_list(jsonb_build_object(
+  select jsonb_build_object(
     'from', 'ledger.exceptions e',
     'record', $record$jsonb_build_object('id', e.exception_id) || to_jsonb(e)$record$,
+    'whole', $whole$jsonb_build_object('detail', ledger.exception_detail(e.exception_id))$whole$,
     'filters', jsonb_build_object(
       'id', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
       'status', jsonb_build_object('column', 'e.status', 'type', 'text'),
@@ -28,31 +25,35 @@ as $$
       'tenant_id', jsonb_build_array('e.tenant_id'), 'idempotency_key', jsonb_build_array('e.idempotency_key'),
       'reason_code', jsonb_build_array('e.reason_code'), 'status', jsonb_build_array('e.status'),
       'arrivals', jsonb_build_array('e.arrivals'), 'assigned_to', jsonb_build_array('e.assigned_to')),
-    'default_sort', jsonb_build_array('opened_at', true)),
-    list_console_exceptions.filter, list_console_exceptions.sort, list_console_exceptions.descending,
-    list_console_exceptions.range_start, list_console_exceptions.range_end)
+    'default_sort', jsonb_build_array('opened_at', true))
+$$;
+comment on function ledger_private.console_spec_exceptions() is 'What the console reads of the exceptions: record, id, filters, sorts (see db/functions/300-console-reads.sql).';
+
+create or replace function ledger.list_console_exceptions(
+  filter jsonb default '{}', sort text default null, descending boolean default null,
+  range_start bigint default 0, range_end bigint default null)
+returns table (total bigint, returned integer, records text)
+language sql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+  select * from ledger_private.console_list(ledger_private.console_spec_exceptions(), filter, sort, descending, range_start, range_end)
 $$;
 comment on function ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint) is
   E'@behavior -*\nThe console''s exception list (GET /admin/api/exceptions) as PostgreSQL''s JSON text: filter by id, status, reason_code, tenant_id, idempotency_key, assigned_to (null: unassigned), resolution_action, q (key or id contains); sort by id, opened_at, last_arrival_at, resolved_at, tenant_id, idempotency_key, reason_code, status, arrivals, assigned_to; range [start, end] inclusive.';
 
 create or replace function ledger.get_console_exception(id text)
 returns text
-language plpgsql
+language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $$
-begin
-  if id is null or id !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-    perform ledger_private.refuse_console_argument('id', 'exception ids are UUIDs');
-  end if;
-  return (select (jsonb_build_object('id', e.exception_id) || to_jsonb(e)
-                  || jsonb_build_object('detail', ledger.exception_detail(e.exception_id)))::text
-          from ledger.exceptions e where e.exception_id = get_console_exception.id::uuid);
-end
+  select ledger_private.console_record(ledger_private.console_spec_exceptions(), id)
 $$;
 comment on function ledger.get_console_exception(text) is
-  E'@behavior -*\nOne exception for the console (GET /admin/api/exceptions/:id) as PostgreSQL''s JSON text, with ledger.exception_detail as `detail`; null when unknown.';
+  E'@behavior -*\nOne exception for the console (GET /admin/api/exceptions/:id, a UUID) as PostgreSQL''s JSON text, with ledger.exception_detail as `detail`; null when unknown.';
 
-revoke all on function ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) from public;
-grant execute on function ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) to ledger_readonly;
+revoke all on function ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) from public;
+grant execute on function ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) to ledger_readonly;

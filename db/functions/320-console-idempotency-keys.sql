@@ -1,20 +1,17 @@
 -- The console's idempotency keys: one state per (tenant, key), named in the console by the id
 -- <tenant_id>/<idempotency_key> (tenant ids cannot hold a slash, event ids can).
 
-create or replace function ledger.list_console_idempotency_keys(
-  filter jsonb default '{}', sort text default null, descending boolean default null,
-  range_start bigint default 0, range_end bigint default null)
-returns table (total bigint, returned integer, records text)
+create or replace function ledger_private.console_spec_idempotency_keys()
+returns jsonb
 language sql
-stable
-security invoker
-set search_path = pg_catalog, pg_temp
+immutable
 as $$
-  select * from ledger_private.console_list(jsonb_build_object(
+  select jsonb_build_object(
     'from', 'ledger.events_processed k',
     'record', $record$jsonb_build_object('id', k.tenant_id || '/' || k.idempotency_key)
       || (to_jsonb(k) - 'canonical_fingerprint' - 'canonical_payload')
       || jsonb_build_object('canonical_fingerprint', encode(k.canonical_fingerprint, 'hex'))$record$,
+    'whole', $whole$jsonb_build_object('canonical_payload', k.canonical_payload)$whole$,
     'filters', jsonb_build_object(
       'id', jsonb_build_object('columns', jsonb_build_array('k.tenant_id', 'k.idempotency_key'), 'type', 'key_id'),
       'tenant_id', jsonb_build_object('column', 'k.tenant_id', 'type', 'text'),
@@ -34,35 +31,35 @@ as $$
       '', jsonb_build_array('{idempotency,processed}', '{idempotency,quarantined}', '{idempotency,ignored}'),
       'processed', jsonb_build_array('{idempotency,processed}'),
       'quarantined', jsonb_build_array('{idempotency,quarantined}'),
-      'ignored', jsonb_build_array('{idempotency,ignored}'))),
-    list_console_idempotency_keys.filter, list_console_idempotency_keys.sort, list_console_idempotency_keys.descending,
-    list_console_idempotency_keys.range_start, list_console_idempotency_keys.range_end)
+      'ignored', jsonb_build_array('{idempotency,ignored}')))
+$$;
+comment on function ledger_private.console_spec_idempotency_keys() is 'What the console reads of the idempotency keys: record, id, filters, sorts (see db/functions/300-console-reads.sql).';
+
+create or replace function ledger.list_console_idempotency_keys(
+  filter jsonb default '{}', sort text default null, descending boolean default null,
+  range_start bigint default 0, range_end bigint default null)
+returns table (total bigint, returned integer, records text)
+language sql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+  select * from ledger_private.console_list(ledger_private.console_spec_idempotency_keys(), filter, sort, descending, range_start, range_end)
 $$;
 comment on function ledger.list_console_idempotency_keys(jsonb, text, boolean, bigint, bigint) is
   E'@behavior -*\nThe console''s idempotency keys (GET /admin/api/idempotency-keys) as PostgreSQL''s JSON text, canonical payloads left out: filter by id (<tenant_id>/<idempotency_key>), tenant_id, idempotency_key, status, event_type, open_exception_id, q (key contains); sort by id, tenant_id, idempotency_key, status, event_type, arrivals, first_seen_at, last_seen_at, updated_at; range [start, end] inclusive. Filtered at most by tenant and status, the total comes from the health counters.';
 
 create or replace function ledger.get_console_idempotency_key(id text)
 returns text
-language plpgsql
+language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-  v_slash integer := strpos(id, '/');
-begin
-  if id is null or v_slash < 2 or v_slash = length(id) then
-    perform ledger_private.refuse_console_argument('id', 'idempotency key ids are <tenant_id>/<idempotency_key>');
-  end if;
-  return (select (jsonb_build_object('id', k.tenant_id || '/' || k.idempotency_key) || (to_jsonb(k) - 'canonical_fingerprint')
-                  || jsonb_build_object('canonical_fingerprint', encode(k.canonical_fingerprint, 'hex')))::text
-          from ledger.events_processed k
-          where k.tenant_id = left(get_console_idempotency_key.id, v_slash - 1)
-            and k.idempotency_key = substr(get_console_idempotency_key.id, v_slash + 1));
-end
+  select ledger_private.console_record(ledger_private.console_spec_idempotency_keys(), id)
 $$;
 comment on function ledger.get_console_idempotency_key(text) is
   E'@behavior -*\nOne idempotency key''s state for the console (GET /admin/api/idempotency-keys/:id, id <tenant_id>/<idempotency_key>), canonical payload included, as PostgreSQL''s JSON text; null when unknown.';
 
-revoke all on function ledger.list_console_idempotency_keys(jsonb, text, boolean, bigint, bigint), ledger.get_console_idempotency_key(text) from public;
-grant execute on function ledger.list_console_idempotency_keys(jsonb, text, boolean, bigint, bigint), ledger.get_console_idempotency_key(text) to ledger_readonly;
+revoke all on function ledger_private.console_spec_idempotency_keys(), ledger.list_console_idempotency_keys(jsonb, text, boolean, bigint, bigint), ledger.get_console_idempotency_key(text) from public;
+grant execute on function ledger_private.console_spec_idempotency_keys(), ledger.list_console_idempotency_keys(jsonb, text, boolean, bigint, bigint), ledger.get_console_idempotency_key(text) to ledger_readonly;

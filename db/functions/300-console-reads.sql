@@ -1,8 +1,8 @@
 -- The console's reads (/admin/api, in ra-data-simple-rest's conventions) are functions of the
 -- database, one per resource read, answering PostgreSQL's own JSON text so that no number of a
 -- payload, patch or detail is ever rounded through a client's double. Each resource names its
--- filters, sorts and record once, in a spec (310-345); this file turns a spec and a caller's
--- filter, sort and range into one query. Nothing of the caller's reaches the query text but
+-- record, id, filters and sorts once, in a spec (310-330); this file turns a spec and a caller's
+-- filter, sort and range into one query, or a spec and an id into one record. Nothing of the caller's reaches the query text but
 -- checked values, quoted as literals; a name the spec does not hold is refused (22023), whatever
 -- it is (`constructor`, `__proto__`, `toString`).
 --
@@ -60,12 +60,48 @@ $$;
 comment on function ledger_private.console_value(text, jsonb, text) is
   'One value of a console filter checked against its type (text, uuid, bigint, integer, key_id) and returned as text; 22023 when it does not fit.';
 
+create or replace function ledger_private.console_condition(p_kind jsonb, p_value jsonb, p_path text)
+returns text
+language plpgsql
+immutable
+as $$
+declare
+  v_values jsonb;
+  v_texts text[];
+  v_pattern text;
+begin
+  if p_kind ? 'search' then
+    v_pattern := '%' || regexp_replace(ledger_private.console_value('text', p_value, p_path), '([\\%_])', '\\\1', 'g') || '%';
+    return '(' || (select string_agg(format('%s ilike %L', c, v_pattern), ' or ') from jsonb_array_elements_text(p_kind -> 'search') c) || ')';
+  end if;
+  if p_value = 'null'::jsonb and p_kind ? 'column' then
+    return format('%s is null', p_kind ->> 'column');
+  end if;
+  v_values := case when jsonb_typeof(p_value) = 'array' then p_value else jsonb_build_array(p_value) end;
+  if jsonb_array_length(v_values) not between 1 and 1000 then
+    perform ledger_private.refuse_console_argument(p_path, 'must hold 1 to 1000 values');
+  end if;
+  v_texts := array(
+    select ledger_private.console_value(p_kind ->> 'type', x.value,
+             case when jsonb_typeof(p_value) = 'array' then p_path || '.' || (x.n - 1) else p_path end)
+    from jsonb_array_elements(v_values) with ordinality x (value, n) order by x.n);
+  if p_kind ? 'columns' then
+    return format('(%s, %s) in (select split_part(x, ''/'', 1), substr(x, strpos(x, ''/'') + 1) from unnest(%L::text[]) x)',
+                  p_kind #>> '{columns,0}', p_kind #>> '{columns,1}', v_texts);
+  end if;
+  return format('%s = any(%L::%s[])', p_kind ->> 'column', v_texts, p_kind ->> 'type');
+end
+$$;
+comment on function ledger_private.console_condition(jsonb, jsonb, text) is
+  'The SQL condition of one console filter (a spec''s kind, the caller''s value: one, a list, null, or a search text), its values checked and quoted; 22023 with the path when a value does not fit.';
+
 /*
- * p_spec: {"from": "<table> <alias>", "record": "<the record of a row, jsonb>",
+ * A resource's spec: {"from": "<table> <alias>",
+ *   "record": "<a row's record in a list, jsonb>", "whole": "<what the record alone adds, jsonb>"?,
  *   "filters": {"<name>": {"column": "<column>", "type": "text|uuid|bigint|integer"}
  *                       | {"columns": ["<tenant column>", "<key column>"], "type": "key_id"}
- *                       | {"search": ["<column>", ...]}, ...},
- *   "sorts": {"<name>": ["<column>", ...], ...}   -- "id" is required: it breaks ties
+ *                       | {"search": ["<column>", ...]}, ...},   -- "id" is required: it finds one record
+ *   "sorts": {"<name>": ["<column>", ...], ...},                 -- "id" is required: it breaks ties
  *   "default_sort": ["<name>", <descending>],
  *   "counters": {"": ["<ledger.health path>", ...], "<status>": [...]}?}
  * With "counters", a list filtered at most by tenant_id (a string) and, when the spec counts by
@@ -84,10 +120,7 @@ declare
   v_field text;
   v_value jsonb;
   v_kind jsonb;
-  v_values jsonb;
-  v_texts text[];
   v_path text;
-  v_pattern text;
   v_conditions text[] := '{}';
   v_where text := '';
   v_sort text := coalesce(p_sort, p_spec #>> '{default_sort,0}');
@@ -106,26 +139,7 @@ begin
       perform ledger_private.refuse_console_argument(v_path, 'is not a filter; use one of '
         || (select string_agg(k, ', ' order by k) from jsonb_object_keys(p_spec -> 'filters') k));
     end if;
-    if v_kind ? 'search' then
-      v_pattern := '%' || regexp_replace(ledger_private.console_value('text', v_value, v_path), '([\\%_])', '\\\1', 'g') || '%';
-      v_conditions := v_conditions || ('(' || (select string_agg(format('%s ilike %L', c, v_pattern), ' or ')
-                                              from jsonb_array_elements_text(v_kind -> 'search') c) || ')');
-    elsif v_value = 'null'::jsonb and v_kind ? 'column' then
-      v_conditions := v_conditions || format('%s is null', v_kind ->> 'column');
-    else
-      v_values := case when jsonb_typeof(v_value) = 'array' then v_value else jsonb_build_array(v_value) end;
-      if jsonb_array_length(v_values) not between 1 and 1000 then
-        perform ledger_private.refuse_console_argument(v_path, 'must hold 1 to 1000 values');
-      end if;
-      v_texts := array(
-        select ledger_private.console_value(v_kind ->> 'type', x.value,
-                 case when jsonb_typeof(v_value) = 'array' then v_path || '.' || (x.n - 1) else v_path end)
-        from jsonb_array_elements(v_values) with ordinality x (value, n) order by x.n);
-      v_conditions := v_conditions || case when v_kind ? 'columns'
-        then format('(%s, %s) in (select split_part(x, ''/'', 1), substr(x, strpos(x, ''/'') + 1) from unnest(%L::text[]) x)',
-                    v_kind #>> '{columns,0}', v_kind #>> '{columns,1}', v_texts)
-        else format('%s = any(%L::%s[])', v_kind ->> 'column', v_texts, v_kind ->> 'type') end;
-    end if;
+    v_conditions := v_conditions || ledger_private.console_condition(v_kind, v_value, v_path);
   end loop;
   if cardinality(v_conditions) > 0 then
     v_where := 'where ' || array_to_string(v_conditions, ' and ');
@@ -173,8 +187,28 @@ $$;
 comment on function ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint) is
   'One page of a console resource (its spec) as PostgreSQL''s JSON text, with the number of records in it and the total the filter matches; the filter, sort and range are checked against the spec (22023 otherwise).';
 
+create or replace function ledger_private.console_record(p_spec jsonb, p_id text)
+returns text
+language plpgsql
+stable
+security invoker
+as $$
+declare
+  v_record text;
+begin
+  execute format('select (%s%s)::text from %s where %s', p_spec ->> 'record', coalesce(' || ' || (p_spec ->> 'whole'), ''), p_spec ->> 'from',
+                 ledger_private.console_condition(p_spec -> 'filters' -> 'id', to_jsonb(p_id), 'id'))
+  into v_record;
+  return v_record;
+end
+$$;
+comment on function ledger_private.console_record(jsonb, text) is
+  'One record of a console resource (its spec) by its console id, whole, as PostgreSQL''s JSON text; null when unknown, 22023 when the id does not fit the resource''s ids.';
+
 revoke all on function ledger_private.refuse_console_argument(text, text), ledger_private.console_value(text, jsonb, text),
-  ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint) from public;
+  ledger_private.console_condition(jsonb, jsonb, text), ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint),
+  ledger_private.console_record(jsonb, text) from public;
 grant usage on schema ledger_private to ledger_readonly;
 grant execute on function ledger_private.refuse_console_argument(text, text), ledger_private.console_value(text, jsonb, text),
-  ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint) to ledger_readonly;
+  ledger_private.console_condition(jsonb, jsonb, text), ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint),
+  ledger_private.console_record(jsonb, text) to ledger_readonly;
