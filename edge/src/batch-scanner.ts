@@ -139,7 +139,10 @@ export class BatchScanner {
 
   /** The body has ended: its items, or the problem of the whole. */
   end(): BatchItem[] {
-    if (this.state === NUMBER && this.depth === 0) this.state = AFTER_VALUE;
+    if (this.state === NUMBER && this.depth === 0) {
+      this.checkNumberEnds();
+      this.state = AFTER_VALUE;
+    }
     if (this.state !== AFTER_VALUE || this.depth !== 0) {
       if (this.base === 0) throw new BodyProblem(400, 'the body is empty; send {"events": [envelope, …]}', 'INVALID_JSON');
       this.fail('the body ends before the JSON does');
@@ -318,8 +321,13 @@ export class BatchScanner {
     }
   }
 
-  private endNumber(chunk: Buffer, i: number) {
+  /** A number may end after a digit only. */
+  private checkNumberEnds() {
     if (this.numberState === N_MINUS || this.numberState === N_DOT || this.numberState === N_E || this.numberState === N_E_SIGN) this.fail('a number ends early');
+  }
+
+  private endNumber(chunk: Buffer, i: number) {
+    this.checkNumberEnds();
     this.endValue(chunk, i);
   }
 

@@ -89,7 +89,7 @@ describe('batch scanner', () => {
 
   test('not JSON: 400, the byte where it stops named', () => {
     for (const body of ['', '   ', '{', '{"events": [1,]}', '{"events": [01]}', '{"events": [{"a" 1}]}', '{"events": [1]} x',
-      '{"events": [[}]]}', '{"events": ["\u0001"]}', '{"events": ["\\x"]}', '{"events": [tru]}', '{"events": [1.]}', '{"events": [-]}']) {
+      '{"events": [[}]]}', '{"events": ["\u0001"]}', '{"events": ["\\x"]}', '{"events": [tru]}', '{"events": [1.]}', '{"events": [-]}', '-', '1.', '1e', '1e+']) {
       expect(scan(body), JSON.stringify(body)).toBe(400);
     }
   });
