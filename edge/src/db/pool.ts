@@ -22,11 +22,17 @@ export function settingsOf(caller: Caller): Record<string, string> {
   return { role: caller.role, 'ledger.tenant_id': caller.tenantId ?? '', 'ledger.actor': caller.actor ?? '' };
 }
 
+/** A refusal the edge decided for an arrival, recorded by the database with the others. */
+export interface EdgeRefusal { status: number; reason_code: string; errors: { path: string; message: string }[]; body_excerpt: string | null; event_id: string | null }
+
 /** A producer's arrivals as texts, for ledger_private.ingest_texts. */
 export interface TextArrivals {
-  texts: string[];
+  /** Each envelope's text as sent; null for one the edge refused itself (see refusals). */
+  texts: (string | null)[];
   /** Each text's nesting depth, as measured by the edge (null: not measured). */
   depths: (number | null)[];
+  /** What the edge refused, item by item (null: the database judges it); none: all judged there. */
+  refusals?: (EdgeRefusal | null)[];
   tenantId: string;
   keyId: string;
   source: 'batch' | 'graphql';
@@ -96,14 +102,16 @@ export class Database {
    * answer each, in order. Each text travels as a parameter of its own, untouched, never escaped
    * into query text.
    */
-  async ingestTexts({ texts, depths, tenantId, keyId, source }: TextArrivals): Promise<Record<string, any>[]> {
+  async ingestTexts({ texts, depths, refusals, tenantId, keyId, source }: TextArrivals): Promise<Record<string, any>[]> {
     const n = texts.length;
     if (n === 0) return [];
     const items = texts.map((_, i) => `$${i + 1}`).join(', ');
+    const refused = refusals?.some((r) => r !== null) ? refusals.map((r) => (r === null ? null : JSON.stringify(r))) : null;
     const { rows } = await this.pool.query({
       text: `select * from ledger_private.ingest_texts(array[${items}]::text[], $${n + 1}::integer[],
-               array_fill($${n + 2}::text, array[${n}]), array_fill($${n + 3}::uuid, array[${n}]), array_fill($${n + 4}::text, array[${n}]))`,
-      values: [...texts, depths, tenantId, keyId, source],
+               array_fill($${n + 2}::text, array[${n}]), array_fill($${n + 3}::uuid, array[${n}]), array_fill($${n + 4}::text, array[${n}]),
+               $${n + 5}::jsonb[])`,
+      values: [...texts, depths, tenantId, keyId, source, refused],
     });
     return rows;
   }

@@ -121,31 +121,21 @@ export function eventRoutes(db: Database, metrics: Metrics, limits: Limits): Rou
     } catch (error) {
       throw error instanceof BodyProblem && error.excerpt === undefined ? error.withExcerpt(Buffer.concat(head).toString('utf8')) : error;
     }
-    const readable = items.filter((item) => item.text !== null);
+    // Items that are not UTF-8 cannot be handed over as text: the edge refuses them, and the
+    // database records them in the same transaction as the others.
     const rows = await db.ingestTexts({
-      texts: readable.map((item) => item.text!), depths: readable.map((item) => item.depth), tenantId: key.tenantId!, keyId: key.keyId, source: 'batch',
+      texts: items.map((item) => item.text), depths: items.map((item) => item.depth),
+      refusals: items.map((item) => (item.text !== null ? null : {
+        status: 400, reason_code: 'INVALID_ENCODING', errors: [{ path: '', message: `byte ${item.invalidUtf8At} of this event is not UTF-8` }],
+        body_excerpt: item.excerpt?.slice(0, 4096).replace(/\u0000/g, '') ?? null, event_id: seenEventId(eventIdOf(item.excerpt ?? null)),
+      })),
+      tenantId: key.tenantId!, keyId: key.keyId, source: 'batch',
     });
-    // Items that are not UTF-8 cannot be handed over as text: refused here, each recorded alone.
-    let next = 0;
-    const results = [];
-    for (const item of items) {
-      if (item.text !== null) {
-        const row = rows[next++];
-        metrics.outcome(row.result, row.reason_code);
-        results.push(itemAnswer(row));
-        continue;
-      }
-      const errors = [{ path: '', message: `byte ${item.invalidUtf8At} of this event is not UTF-8` }];
-      metrics.rejections.inc({ reason_code: 'INVALID_ENCODING' });
-      const seen = seenEventId(eventIdOf(item.excerpt ?? null));
-      // The others are committed: a rejection that cannot be recorded is logged, not answered 5xx.
-      await recordRefusal(db, key, { status: 400, reason: 'INVALID_ENCODING', errors, excerpt: item.excerpt ?? null, source: 'batch', eventId: seen })
-        .catch((e) => req.log.error({ err: e }, 'could not record a rejection'));
-      results.push({
-        tenant_id: key.tenantId, idempotency_key: seen, raw_id: null, result: 'rejected', exception_id: null, reason_code: null,
-        key_status: null, attempt: null, received_at: new Date().toISOString(), status: 400, errors,
-      });
-    }
+    const results = rows.map((row, i) => {
+      if (items[i].text === null) metrics.rejections.inc({ reason_code: 'INVALID_ENCODING' });
+      metrics.outcome(row.result, row.reason_code);
+      return itemAnswer(row);
+    });
     res.status(200).json({ results });
   }, recordRejection);
 
