@@ -136,9 +136,10 @@ begin
       from won w
       order by w.item
     ), held as (
-      insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at)
+      insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at,
+                                     store_id, txn_id, source_system, event_type)
       select w.tenant_id, w.exception_id, w.idempotency_key, 'UNKNOWN_EVENT_TYPE', w.raw_id, jsonb_build_object('event_type', w.event_type),
-             w.received_at, w.received_at
+             w.received_at, w.received_at, w.envelope ->> 'store_id', w.envelope ->> 'txn_id', w.envelope ->> 'source_system', w.event_type
       from won w where not w.allowed
     ), audited as (
       insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
@@ -246,11 +247,12 @@ begin
         left join opened o on o.tenant_id = s.tenant_id and o.idempotency_key = s.idempotency_key
         where k.tenant_id = s.tenant_id and k.idempotency_key = s.idempotency_key
       ), new_exceptions as (
-        insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, arrivals, opened_at, last_arrival_at)
+        insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, arrivals, opened_at, last_arrival_at,
+                                       store_id, txn_id, source_system, event_type)
         select o.tenant_id, o.exception_id, o.idempotency_key, 'IDEMPOTENCY_CONFLICT', o.raw_id,
                jsonb_build_object('canonical_raw_id', o.canonical_raw_id, 'canonical_fingerprint', encode(o.canonical_fingerprint, 'hex'),
                                   'fingerprint', encode(o.fingerprint, 'hex')),
-               o.n - o.r + 1, o.received_at, o.last_at
+               o.n - o.r + 1, o.received_at, o.last_at, o.envelope ->> 'store_id', o.envelope ->> 'txn_id', o.envelope ->> 'source_system', o.event_type
         from opened o
       ), joined_exceptions as (
         update ledger.exceptions e set arrivals = e.arrivals + s.n, last_arrival_at = s.last_at
