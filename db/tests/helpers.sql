@@ -165,6 +165,61 @@ exception when others then
 end
 $$;
 
+-- Processing that fails, once, when asked: tests.fail_next_processing(tenant, key) arms a failure
+-- that the next write of that key's idempotency state (ledger.events_processed) raises, P0001, as
+-- an unexpected failure while deciding would. Only that first write fails: the quarantine that
+-- follows it writes the same row again and must succeed, which is what lets a test reach the
+-- branch where a key already quarantined meets a processing failure. nextval is not undone when
+-- the failed statement is rolled back, so a sequence per armed failure records that it fired.
+-- The trigger exists once tests.inject_processing_failures() has run in the database.
+create table if not exists tests.injected_failures (
+  failure_id bigint generated always as identity primary key,
+  tenant_id text not null,
+  idempotency_key text not null
+);
+
+create or replace function tests.fail_next_processing(p_tenant_id text, p_idempotency_key text)
+returns bigint
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_failure_id bigint;
+begin
+  insert into tests.injected_failures (tenant_id, idempotency_key) values (p_tenant_id, p_idempotency_key)
+  returning failure_id into v_failure_id;
+  execute format('create sequence tests.injected_failure_%s', v_failure_id);
+  return v_failure_id;
+end
+$$;
+
+create or replace function tests.injected_failure()
+returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_failure_id bigint;
+begin
+  select max(f.failure_id) into v_failure_id from tests.injected_failures f
+  where f.tenant_id = new.tenant_id and f.idempotency_key = new.idempotency_key;
+  if v_failure_id is not null and nextval(format('tests.injected_failure_%s', v_failure_id)::regclass) = 1 then
+    raise exception using errcode = 'P0001', message = format('injected processing failure %s', v_failure_id);
+  end if;
+  return new;
+end
+$$;
+
+create or replace function tests.inject_processing_failures()
+returns void
+language sql
+as $$
+  create or replace trigger injected_failure after insert or update on ledger.events_processed
+    for each row execute function tests.injected_failure();
+$$;
+
 grant usage on schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
 grant execute on all functions in schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
 grant select, insert on tests.arrivals to ledger_ingest, ledger_operator, ledger_readonly;

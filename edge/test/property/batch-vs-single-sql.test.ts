@@ -1,0 +1,75 @@
+// Differential property (CONTRACT v1.1, "a batch is the same arrivals one by one, in order"): a
+// random plan of arrivals over a few keys (allowed and unknown types, exact retries, conflicts,
+// repeated member names, refused envelopes), cut into batches with resolutions between them, is
+// sent to one tenant as ledger.ingest_events calls and to another as ledger.ingest_event calls
+// in the same order. Every answer (result, reason_code, attempt, key_status, status) and the
+// state after (Bronze rows per key, keys, exceptions, audit rows, counters) must be the same.
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterAll, beforeAll, test } from 'vitest';
+import { createTestDatabase } from '../support.js';
+import { callAs, snapshotOf, SQL_OPERATOR, SQLSTATE_STATUS } from './drivers.js';
+import { DIFF_PATCHES, DIFF_ROWS, diffPlans, expectSameRun, itemText, segments, tallyAnswers, type DiffStep, type PathAnswer } from './differential.js';
+import { freshTenant } from './model.js';
+import { runs, Tally, testTimeoutMs } from './settings.js';
+
+const RUNS = 100;
+let pool: pg.Pool;
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: await createTestDatabase('prop_batch_sql'), max: 2 });
+});
+afterAll(() => pool?.end());
+
+const refused = (code: string): PathAnswer => ({ status: SQLSTATE_STATUS[code] ?? `SQLSTATE ${code}` });
+const answer = (row: Record<string, any>): PathAnswer => ({ ...row, status: row.status, raw_id: row.raw_id === null ? null : Number(row.raw_id) });
+
+/** Resolves the open exception of the pick-th held key of the tenant, as an operator. */
+async function resolveHeld(tenant: string, step: Extract<DiffStep, { kind: 'resolve' }>): Promise<PathAnswer> {
+  const { rows } = await pool.query("select exception_id from ledger.exceptions where tenant_id = $1 and status = 'open' order by idempotency_key", [tenant]);
+  if (!rows.length) return { status: 'no held key to resolve' };
+  const replay = step.action === 'override_and_replay';
+  const r = await callAs(pool, 'ledger_operator', '', SQL_OPERATOR, 'select status from ledger.resolve_exception($1::uuid, $2, $3, $4::jsonb)',
+    [rows[step.pick % rows.length].exception_id, step.action, 'differential property', replay ? DIFF_PATCHES[step.patch] : '{}']);
+  return { status: r.ok ? `resolve: ${step.action}` : `resolve: SQLSTATE ${r.code}` };
+}
+
+async function oneByOne(tenant: string, plan: DiffStep[]): Promise<PathAnswer[]> {
+  const answers: PathAnswer[] = [];
+  for (const segment of segments(plan)) {
+    if (segment.kind === 'resolve') { answers.push(await resolveHeld(tenant, segment)); continue; }
+    for (const step of segment.steps) {
+      const r = await callAs<Record<string, any>>(pool, 'ledger_ingest', tenant, '', 'select * from ledger.ingest_event($1::jsonb)', [itemText(step, tenant)]);
+      answers.push(r.ok ? answer(r.rows[0]) : refused(r.code));
+    }
+  }
+  return answers;
+}
+
+async function inBatches(tenant: string, plan: DiffStep[]): Promise<PathAnswer[]> {
+  const answers: PathAnswer[] = [];
+  for (const segment of segments(plan)) {
+    if (segment.kind === 'resolve') { answers.push(await resolveHeld(tenant, segment)); continue; }
+    const r = await callAs<Record<string, any>>(pool, 'ledger_ingest', tenant, '', 'select * from ledger.ingest_events($1::jsonb)',
+      [`[${segment.steps.map((step) => itemText(step, tenant)).join(',')}]`]);
+    answers.push(...(r.ok ? r.rows.map(answer) : segment.steps.map(() => ({ status: `the whole batch failed: SQLSTATE ${r.code}` }))));
+  }
+  return answers;
+}
+
+test('ledger.ingest_events answers and leaves what ledger.ingest_event one by one does', async () => {
+  const tally = new Tally('batch vs single (SQL): what the single path answered', DIFF_ROWS);
+  await fc.assert(fc.asyncProperty(diffPlans(), async (plan) => {
+    const [single, batch] = [freshTenant('one'), freshTenant('batch')];
+    await pool.query('insert into ledger.tenants (tenant_id) values ($1), ($2)', [single, batch]);
+    const singleAnswers = await oneByOne(single, plan);
+    const batchAnswers = await inBatches(batch, plan);
+    expectSameRun(
+      { label: 'ledger.ingest_event one by one', answers: singleAnswers, snapshot: await snapshotOf(pool, single), tenant: single },
+      { label: 'ledger.ingest_events', answers: batchAnswers, snapshot: await snapshotOf(pool, batch), tenant: batch },
+      { rejections: false });
+    tallyAnswers(tally, singleAnswers);
+    tally.add('plans');
+    tally.add('batches', segments(plan).filter((s) => s.kind === 'batch').length);
+  }), runs(RUNS));
+  tally.report();
+}, testTimeoutMs(RUNS));
