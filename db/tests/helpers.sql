@@ -194,7 +194,7 @@ begin
 end
 $$;
 
-create or replace function tests.injected_failure()
+create or replace function tests.armed_failure()
 returns trigger
 language plpgsql
 security definer
@@ -216,8 +216,47 @@ create or replace function tests.inject_processing_failures()
 returns void
 language sql
 as $$
-  create or replace trigger injected_failure after insert or update on ledger.events_processed
-    for each row execute function tests.injected_failure();
+  create or replace trigger armed_failure after insert or update on ledger.events_processed
+    for each row execute function tests.armed_failure();
+$$;
+
+-- The same envelopes (their tenant_id set to p_tenant_id) through ledger.ingest_event one by one,
+-- each in a subtransaction, as the current role: one line per envelope, what the outcome table
+-- fixes, with refusals as the status the edge answers (22023 → 422, 42501 → 403).
+create or replace function tests.outcomes_one_by_one(p_tenant_id text, p_envelopes jsonb)
+returns text[]
+language plpgsql
+as $$
+declare
+  v_envelope jsonb;
+  v_answer ledger.ingest_answer;
+  v_lines text[] := '{}';
+begin
+  for v_envelope in select e from jsonb_array_elements(p_envelopes) e loop
+    begin
+      v_answer := ledger.ingest_event(v_envelope || jsonb_build_object('tenant_id', p_tenant_id), 'test');
+      v_lines := v_lines || format('%s %s %s %s %s', v_answer.status, v_answer.result, coalesce(v_answer.reason_code, '-'),
+                                   v_answer.attempt, v_answer.key_status);
+    exception when sqlstate '22023' or sqlstate '42501' then
+      v_lines := v_lines || case sqlstate when '22023' then '422' else '403' end;
+    end;
+  end loop;
+  return v_lines;
+end
+$$;
+
+-- The same envelopes (their tenant_id set to p_tenant_id) as one ledger.ingest_events call, as
+-- the current role, in the lines of tests.outcomes_one_by_one.
+create or replace function tests.outcomes_batch(p_tenant_id text, p_envelopes jsonb)
+returns text[]
+language sql
+as $$
+  select coalesce(array_agg(case when b.status >= 400 then b.status::text
+                                 else format('%s %s %s %s %s', b.status, b.result, coalesce(b.reason_code, '-'), b.attempt, b.key_status) end
+                            order by b.n), '{}')
+  from ledger.ingest_events((select jsonb_agg(e || jsonb_build_object('tenant_id', p_tenant_id) order by n)
+                             from jsonb_array_elements(p_envelopes) with ordinality as x(e, n)))
+       with ordinality as b(tenant_id, idempotency_key, raw_id, result, exception_id, reason_code, key_status, attempt, received_at, status, errors, n)
 $$;
 
 grant usage on schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
