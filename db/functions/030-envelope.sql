@@ -36,7 +36,7 @@ begin
 
   if jsonb_typeof(p_envelope -> 'tenant_id') = 'string' then
     v_text := p_envelope ->> 'tenant_id';
-    if v_text !~ '^[A-Za-z0-9._-]{1,64}$' then
+    if not pg_input_is_valid(v_text, 'ledger.tenant_id') then
       v_errors := v_errors || jsonb_build_object('path', 'tenant_id', 'message', 'must be 1-64 of A-Z, a-z, 0-9, dot, underscore, hyphen');
     elsif not exists (select from ledger.tenants t where t.tenant_id = v_text) then
       v_errors := v_errors || jsonb_build_object('path', 'tenant_id', 'message', 'unknown tenant');
@@ -78,7 +78,7 @@ begin
   -- member makes a comparison null, not false: coalesce, or `not valid` would let it through.
   return coalesce(jsonb_typeof(p_envelope) = 'object'
     and jsonb_typeof(p_envelope -> 'schema_version') = 'string' and p_envelope ->> 'schema_version' <> ''
-    and jsonb_typeof(p_envelope -> 'tenant_id') = 'string' and p_envelope ->> 'tenant_id' ~ '^[A-Za-z0-9._-]{1,64}$'
+    and jsonb_typeof(p_envelope -> 'tenant_id') = 'string'
     and jsonb_typeof(p_envelope -> 'store_id') = 'string' and p_envelope ->> 'store_id' <> ''
     and jsonb_typeof(p_envelope -> 'source_system') = 'string' and p_envelope ->> 'source_system' <> ''
     and jsonb_typeof(p_envelope -> 'event_id') = 'string' and p_envelope ->> 'event_id' <> ''
@@ -90,6 +90,7 @@ begin
     and p_envelope ->> 'occurred_at' ~ '^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$'
     and pg_input_is_valid(p_envelope ->> 'occurred_at', 'timestamptz')
     and not jsonb_path_exists(p_envelope, 'strict $.**{65}')
+    -- A tenant that exists has a valid id (ledger.tenants.tenant_id is of the domain ledger.tenant_id).
     and exists (select from ledger.tenants t where t.tenant_id = p_envelope ->> 'tenant_id'), false);
 end
 $$;

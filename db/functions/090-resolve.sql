@@ -67,6 +67,7 @@ declare
   v_payload jsonb;
   v_errors jsonb;
   v_actor text := ledger_private.current_actor();
+  v_claimed text := coalesce(resolve_exception.actor, ledger_private.untrusted_claim());
   v_at timestamptz := clock_timestamp();
   v_patch jsonb := coalesce(resolve_exception.override_patch, '{}'::jsonb);
 begin
@@ -124,7 +125,7 @@ begin
 
   update ledger.exceptions e
   set status = 'resolved', resolution_action = resolve_exception.action, resolution_notes = resolve_exception.resolution_notes,
-      resolved_by = v_actor, resolved_by_claimed = resolve_exception.actor, resolved_at = v_at,
+      resolved_by = v_actor, resolved_by_claimed = v_claimed, resolved_at = v_at,
       canonical_raw_id = v_canonical.raw_id,
       override_patch = case when resolve_exception.action = 'override_and_replay' then v_patch end,
       replay_count = e.replay_count + case when resolve_exception.action = 'override_and_replay' then 1 else 0 end,
@@ -133,7 +134,7 @@ begin
   returning * into v_after;
 
   insert into ledger.audit_log (tenant_id, at, actor, claimed_actor, action, object_type, object_id, exception_id, notes, before, after)
-  values (v_exception.tenant_id, v_at, v_actor, resolve_exception.actor, 'exception.resolved', 'exception',
+  values (v_exception.tenant_id, v_at, v_actor, v_claimed, 'exception.resolved', 'exception',
           v_exception.exception_id::text, v_exception.exception_id, resolve_exception.resolution_notes,
           ledger_private.exception_state(v_exception) || ledger_private.key_state(v_key),
           ledger_private.exception_state(v_after) || ledger_private.key_state(v_after_key));
@@ -168,8 +169,8 @@ begin
   update ledger.exceptions e set assigned_to = btrim(assign_exception.assigned_to), assigned_at = v_at
   where e.tenant_id = v_exception.tenant_id and e.exception_id = v_exception.exception_id
   returning * into v_after;
-  insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
-  values (v_exception.tenant_id, v_at, ledger_private.current_actor(), 'exception.assigned', 'exception',
+  insert into ledger.audit_log (tenant_id, at, actor, claimed_actor, action, object_type, object_id, exception_id, before, after)
+  values (v_exception.tenant_id, v_at, ledger_private.current_actor(), ledger_private.untrusted_claim(), 'exception.assigned', 'exception',
           v_exception.exception_id::text, v_exception.exception_id,
           ledger_private.exception_state(v_exception), ledger_private.exception_state(v_after));
   return v_after;

@@ -32,7 +32,7 @@ begin
       jsonb_build_array(jsonb_build_object('path', 'tenant', 'message', 'required for producers, refused for operators')));
   end if;
   if p_tenant_id is not null then
-    if p_tenant_id !~ '^[A-Za-z0-9._-]{1,64}$' then
+    if not pg_input_is_valid(p_tenant_id, 'ledger.tenant_id') then
       perform ledger_private.invalid('bad tenant id', jsonb_build_array(jsonb_build_object('path', 'tenant',
         'message', 'must be 1-64 of A-Z, a-z, 0-9, dot, underscore, hyphen')));
     end if;

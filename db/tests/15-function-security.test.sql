@@ -21,8 +21,8 @@ select is((select count(*)::int from pg_proc p where p.pronamespace = 'ledger'::
   'all six exist');
 select is_empty($$
   select p.oid::regprocedure from pg_proc p
-  where p.pronamespace = 'ledger_private'::regnamespace and p.prosecdef and p.proname <> 'authenticate_api_key'
-$$, 'no private helper is security definer but the key lookup');
+  where p.pronamespace = 'ledger_private'::regnamespace and p.prosecdef and p.proname not in ('authenticate_api_key', 'ingest_texts')
+$$, 'no private helper is security definer but the key lookup and the edge''s text ingest');
 select is_empty($$
   select p.oid::regprocedure from pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
   where p.pronamespace in ('ledger'::regnamespace, 'ledger_private'::regnamespace) and a.grantee = 0
@@ -44,8 +44,9 @@ select is_empty($$
   select p.oid::regprocedure from pg_proc p
   where p.pronamespace in ('ledger'::regnamespace, 'ledger_private'::regnamespace)
     and has_function_privilege('ledger_edge', p.oid, 'EXECUTE')
-    and p.oid not in ('ledger_private.authenticate_api_key(bytea)'::regprocedure, 'ledger_private.ingest_event_as(text, text, jsonb, text)'::regprocedure)
-$$, 'ledger_edge itself executes only the key lookup and its prepared ingest');
+    and p.oid not in ('ledger_private.authenticate_api_key(bytea)'::regprocedure, 'ledger_private.ingest_event_as(text, text, jsonb, text)'::regprocedure,
+                      'ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[])'::regprocedure)
+$$, 'ledger_edge itself executes only the key lookup and its two ingest entries');
 
 select * from finish();
 rollback;
