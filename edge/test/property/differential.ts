@@ -224,7 +224,8 @@ export const DIFF_ROWS = [
 /** Counts what the reference path answered, so that a run shows which rows it compared. */
 export function tallyAnswers(tally: Tally, answers: PathAnswer[]): void {
   for (const a of answers) {
-    if (typeof a.status !== 'number' || a.status >= 300) tally.add(`refused ${a.status}`);
+    if (typeof a.status !== 'number') tally.add(`between batches: ${a.status}`);
+    else if (a.status >= 300) tally.add(`refused ${a.status}`);
     else tally.add(a.reason_code ? `${a.result} ${a.reason_code}` : String(a.result));
   }
   tally.add('items', answers.length);
