@@ -1,15 +1,19 @@
 // `npm run bench:db`: what the guardrail costs inside PostgreSQL. On a throwaway embedded
 // PostgreSQL 16 with durable settings (fsync, synchronous_commit, full_page_writes on), it
-// measures for a fixed time, at 1 and 8 connections, one autocommit statement per event:
+// measures for a fixed time, one autocommit statement per event, at 1 and 8 connections:
 //   insert  plain `insert into bench_plain` (an unindexed, unconstrained copy of events_raw)
 //   ingest  `select * from ledger.ingest_event($1::jsonb, 'bench')`
+// and one statement per batch of BENCH_BATCH_SIZE events, at 4 connections:
+//   insert_batch  plain multi-row `insert into bench_plain select … from jsonb_array_elements($1)`
+//   ingest_batch  `select … from ledger.ingest_events($1::jsonb)`
 // with the same ~600-byte envelopes and unique keys, and prints events/s, p50/p99 latency and the
-// ratio ingest/insert next to the target, with the CPU time the server's backends spent per event
-// (read from /proc; steadier than events/s on a shared machine). A benchmark, not a test: it
+// ratios ingest/insert next to their targets, with the CPU time the server's backends spent per
+// event (read from /proc; steadier than events/s on a shared machine). A benchmark, not a test: it
 // prints numbers only.
 //
 // BENCH_SECONDS (default 10): measuring time of each run; BENCH_WARMUP_SECONDS (default 2).
-// BENCH_CONNECTIONS (default "1,8"). TEST_DATABASE_URL: use that server instead (its settings).
+// BENCH_CONNECTIONS (default "1,8"), BENCH_BATCH_CONNECTIONS (default 4), BENCH_BATCH_SIZE
+// (default 100). TEST_DATABASE_URL: use that server instead (its settings).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -17,9 +21,12 @@ import { startTestServer } from './lib/testdb.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,8').split(',').map(Number);
-const TARGET_RATIO = 0.7;
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,8').split(',').map(Number).filter((n) => n > 0);
+const BATCH_CONNECTIONS = Number(process.env.BENCH_BATCH_CONNECTIONS ?? 4);
+const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 100);
+const TARGET_RATIO = 0.5;
 const TARGET_CONNECTIONS = 8;
+const TARGET_BATCH_RATIO = 0.5;
 const TENANT = 'bench';
 
 const run = randomUUID().slice(0, 8);
@@ -42,15 +49,36 @@ function nextEnvelope() {
   });
 }
 
+const nextBatch = () => `[${Array.from({ length: BATCH_SIZE }, nextEnvelope).join(',')}]`;
+
 const STATEMENTS = {
   insert: {
     text: `insert into bench_plain (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, received_at)
            values ($1, $2, $3, 'SALE', $4::jsonb, sha256(convert_to($4::jsonb::text, 'UTF8')), 1, 'bench', 'processed', now())`,
+    body: nextEnvelope,
     values: (body, n) => [TENANT, n, `evt-${run}-${n}`, body],
+    events: 1,
   },
   ingest: {
     text: `select * from ledger.ingest_event($1::jsonb, 'bench')`,
+    body: nextEnvelope,
     values: (body) => [body],
+    events: 1,
+  },
+  insert_batch: {
+    text: `insert into bench_plain (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, received_at)
+           select $1, $2::bigint * 10000 + e.n, e.envelope ->> 'event_id', 'SALE', e.envelope, sha256(convert_to(e.envelope::text, 'UTF8')),
+                  1, 'bench', 'processed', now()
+           from jsonb_array_elements($3::jsonb) with ordinality as e(envelope, n)`,
+    body: nextBatch,
+    values: (body, n) => [TENANT, n, body],
+    events: BATCH_SIZE,
+  },
+  ingest_batch: {
+    text: `select count(*) filter (where status >= 400) as refused from ledger.ingest_events($1::jsonb)`,
+    body: nextBatch,
+    values: (body) => [body],
+    events: BATCH_SIZE,
   },
 };
 
@@ -86,9 +114,10 @@ async function measure(url, kind, connections, seconds) {
   try {
     await Promise.all(clients.map(async (client) => {
       while (performance.now() < deadline) {
-        const body = nextEnvelope();
+        const body = statement.body();
         const t0 = performance.now();
-        await client.query({ name: kind, text: statement.text, values: statement.values(body, sequence) });
+        const { rows } = await client.query({ name: kind, text: statement.text, values: statement.values(body, sequence) });
+        if (rows[0]?.refused > 0) throw new Error(`${kind}: ${rows[0].refused} events refused`);
         latencies.push(performance.now() - t0);
       }
     }));
@@ -99,10 +128,11 @@ async function measure(url, kind, connections, seconds) {
   }
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
+  const events = latencies.length * statement.events;
   return {
-    kind, connections, events: latencies.length, rate: latencies.length / elapsed,
+    kind, connections, statements: latencies.length, events, rate: events / elapsed,
     p50: percentile(latencies, 50), p99: percentile(latencies, 99),
-    cpuUs: cpuMs === null ? NaN : (cpuMs * 1000) / latencies.length,
+    cpuUs: cpuMs === null ? NaN : (cpuMs * 1000) / events,
   };
 }
 
@@ -119,7 +149,7 @@ async function settings(url) {
 }
 
 /** Runs every (connections, statement) pair on a fresh database of `server`; returns the results. */
-export async function benchDb(server, { connections = CONNECTIONS, seconds = SECONDS, warmupSeconds = WARMUP_SECONDS, log = console.log } = {}) {
+export async function benchDb(server, { connections = CONNECTIONS, batchConnections = BATCH_CONNECTIONS, seconds = SECONDS, warmupSeconds = WARMUP_SECONDS, log = console.log } = {}) {
   const url = await server.createDatabase('ledger_bench');
   const setup = new pg.Client({ connectionString: url });
   await setup.connect();
@@ -130,34 +160,44 @@ export async function benchDb(server, { connections = CONNECTIONS, seconds = SEC
   log(await settings(url));
   log(`envelope ${Buffer.byteLength(nextEnvelope())} bytes, ${seconds} s per run (after ${warmupSeconds} s warm-up), one autocommit statement per event`);
   const results = [];
-  for (const n of connections) {
-    for (const kind of ['insert', 'ingest']) {
+  const pairs = [...connections.map((n) => [n, 'insert', 'ingest']), ...(batchConnections > 0 ? [[batchConnections, 'insert_batch', 'ingest_batch']] : [])];
+  for (const [n, ...kinds] of pairs) {
+    for (const kind of kinds) {
       if (warmupSeconds > 0) await measure(url, kind, n, warmupSeconds);
       const r = await measure(url, kind, n, seconds);
       results.push(r);
-      log(`  measured ${kind.padEnd(6)} at ${n} connection(s): ${r.rate.toFixed(0)} events/s`);
+      log(`  measured ${kind.padEnd(12)} at ${n} connection(s): ${r.rate.toFixed(0)} events/s`);
     }
   }
-  const ratios = connections.map((n) => ({
-    connections: n,
-    ratio: results.find((r) => r.kind === 'ingest' && r.connections === n).rate / results.find((r) => r.kind === 'insert' && r.connections === n).rate,
-  }));
-  return { results, ratios, target: { ratio: TARGET_RATIO, connections: TARGET_CONNECTIONS } };
+  const rate = (kind, n) => results.find((r) => r.kind === kind && r.connections === n).rate;
+  const ratios = connections.map((n) => ({ connections: n, ratio: rate('ingest', n) / rate('insert', n) }));
+  const batch = batchConnections > 0
+    ? { connections: batchConnections, size: BATCH_SIZE, ratio: rate('ingest_batch', batchConnections) / rate('insert_batch', batchConnections) }
+    : null;
+  return { results, ratios, batch, target: { ratio: TARGET_RATIO, connections: TARGET_CONNECTIONS, batch_ratio: TARGET_BATCH_RATIO } };
 }
 
-export function printDb({ results, ratios }, log = console.log) {
+const LABELS = {
+  insert: 'plain insert into bench_plain',
+  ingest: 'ledger.ingest_event',
+  insert_batch: `plain insert … select from jsonb_array_elements (${BATCH_SIZE} a statement)`,
+  ingest_batch: `ledger.ingest_events (${BATCH_SIZE} a call)`,
+};
+
+export function printDb({ results, ratios, batch }, log = console.log) {
   const fmt = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-  log('\n| statement | connections | events | events/s | p50 ms | p99 ms | backend CPU µs/event |');
+  log('\n| statement | connections | events | events/s | p50 ms (a statement) | p99 ms | backend CPU µs/event |');
   log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    log(`| ${r.kind === 'insert' ? 'plain insert into bench_plain' : 'ledger.ingest_event'} | ${r.connections} | ${r.events} | ${fmt(r.rate, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs, 0)} |`);
+    log(`| ${LABELS[r.kind]} | ${r.connections} | ${r.events} | ${fmt(r.rate, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.cpuUs, 0)} |`);
   }
-  log('\n| connections | ingest/insert | target |');
-  log('|---:|---:|---|');
+  log('\n| path | connections | ingest/insert | target |');
+  log('|---|---:|---:|---|');
   for (const { connections, ratio } of ratios) {
     const target = connections === TARGET_CONNECTIONS ? `>= ${TARGET_RATIO} ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}` : '-';
-    log(`| ${connections} | ${fmt(ratio)} | ${target} |`);
+    log(`| single | ${connections} | ${fmt(ratio)} | ${target} |`);
   }
+  if (batch) log(`| batches of ${batch.size} | ${batch.connections} | ${fmt(batch.ratio)} | >= ${TARGET_BATCH_RATIO} ${batch.ratio >= TARGET_BATCH_RATIO ? 'met' : 'NOT met'} |`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -5,8 +5,8 @@ import { Dashboard } from './dashboard/Dashboard';
 import { dataProvider } from './dataProvider';
 import events from './events';
 import exceptions from './exceptions';
+import idempotencyKeys from './idempotency-keys';
 import { i18nProvider, messages } from './i18n';
-import keys from './keys';
 import { LoginPage } from './LoginPage';
 import rejections from './rejections';
 import { darkTheme, lightTheme } from './theme';
@@ -26,7 +26,7 @@ export const App = () => (
   >
     <Resource name="exceptions" {...exceptions} />
     <Resource name="events" {...events} />
-    <Resource name="keys" {...keys} />
+    <Resource name="idempotency-keys" {...idempotencyKeys} />
     <Resource name="audit-log" {...auditLog} />
     <Resource name="rejections" {...rejections} />
   </Admin>

@@ -1,14 +1,15 @@
 // One field: the operator key (`npx ledger-safe keys create --role operator`, or the demo key that
-// `npm start` prints on its first start).
+// `npm start` prints on its first start). After the server refused the session's key, it says so.
 import { Alert, Box, Button, Card, CardContent, CircularProgress, Stack, TextField, Typography } from '@mui/material';
 import { useState, type FormEvent } from 'react';
 import { useLogin, useTranslate } from 'react-admin';
+import { session } from './session';
 
 export const LoginPage = () => {
   const login = useLogin();
   const translate = useTranslate();
   const [key, setKey] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(() => (session.refused() ? 'ls.login.refused' : null));
   const [busy, setBusy] = useState(false);
 
   const submit = async (event: FormEvent) => {

@@ -1,7 +1,8 @@
 // Log in with an operator key: it is checked against /admin/api/me (401 unknown, 403 not an
-// operator) and kept in sessionStorage; any 401 later logs out and returns to the login page.
+// operator) and kept in sessionStorage; any 401 later ends the session and returns to the login
+// page, which says that the server refused the key.
 import type { AuthProvider } from 'react-admin';
-import { API_URL, httpClient } from './http';
+import { API_URL } from './http';
 import { session, type Identity } from './session';
 
 export const authProvider: AuthProvider = {
@@ -23,8 +24,8 @@ export const authProvider: AuthProvider = {
   },
   async checkError(error: { status?: number }) {
     if (error?.status === 401) {
-      session.clear();
-      throw new Error('ls.login.expired');
+      session.refuse();
+      throw new Error('ls.login.refused');
     }
   },
   async getIdentity() {

@@ -1,14 +1,17 @@
-// ra-data-simple-rest over /admin/api for reading, plus the operator's decisions, which go to the
-// same /v1 routes every other client uses.
+// ra-data-simple-rest over /admin/api for reading (with the exact httpClient of http.ts), plus the
+// operator's decisions, which go to the same /v1 routes every other client uses.
 import simpleRestProvider from 'ra-data-simple-rest';
 import type { DataProvider, RaRecord } from 'react-admin';
 import { API_URL, httpClient } from './http';
+import { parsePatch } from './lib/json';
 
 export interface ResolveBody {
   action: 'override_and_replay' | 'mark_resolved_no_replay';
   resolution_notes: string;
-  override_patch?: Record<string, unknown>;
-  canonical_raw_id?: number | null;
+  /** The merge patch as the operator typed it (JSON text of an object). */
+  override_patch?: string;
+  /** The arrival to replay, as its digits. */
+  canonical_raw_id?: string;
 }
 
 export interface Stats {
@@ -30,14 +33,29 @@ export interface LedgerDataProvider extends DataProvider {
 
 const exceptionUrl = (id: string, verb: string) => `/v1/exceptions/${encodeURIComponent(id)}/${verb}`;
 
-const post = async (url: string, body: unknown) => {
-  const { json } = await httpClient(url, { method: 'POST', body: JSON.stringify(body), headers: new Headers({ 'Content-Type': 'application/json', Accept: 'application/json' }) });
+const post = async (url: string, text: string) => {
+  const { json } = await httpClient(url, { method: 'POST', body: text, headers: new Headers({ 'Content-Type': 'application/json', Accept: 'application/json' }) });
   return { data: { ...json, id: json.exception_id } };
 };
 
+/** The resolution as JSON text with the patch in it as typed: JSON.stringify of a parsed patch would write 40.0 as 40. */
+export function resolutionText(body: ResolveBody): string {
+  const members = [`"action": ${JSON.stringify(body.action)}`, `"resolution_notes": ${JSON.stringify(body.resolution_notes)}`];
+  if (body.canonical_raw_id !== undefined) {
+    if (!/^[0-9]+$/.test(body.canonical_raw_id)) throw new Error(`not an arrival id: ${body.canonical_raw_id}`);
+    members.push(`"canonical_raw_id": ${body.canonical_raw_id}`);
+  }
+  if (body.override_patch !== undefined) {
+    const patch = parsePatch(body.override_patch);
+    if (!('text' in patch)) throw new Error('the merge patch is not a JSON object');
+    members.push(`"override_patch": ${patch.text}`);
+  }
+  return `{${members.join(', ')}}`;
+}
+
 export const dataProvider: LedgerDataProvider = {
   ...simpleRestProvider(API_URL, httpClient),
-  resolveException: (id, body) => post(exceptionUrl(id, 'resolve'), body),
-  assignException: (id, assignedTo) => post(exceptionUrl(id, 'assign'), { assigned_to: assignedTo }),
+  resolveException: (id, body) => post(exceptionUrl(id, 'resolve'), resolutionText(body)),
+  assignException: (id, assignedTo) => post(exceptionUrl(id, 'assign'), JSON.stringify({ assigned_to: assignedTo })),
   getStats: async () => (await httpClient(`${API_URL}/stats`)).json as Stats,
 };

@@ -14,7 +14,16 @@ const ls = {
     not_operator: 'This is not an operator key: producer keys cannot use the console.',
     unavailable: 'The server could not be reached. Is it running?',
     required: 'Please log in.',
-    expired: 'Your key is no longer accepted: log in again.',
+    refused: 'The server refused your key (401): it is unknown or has been revoked. Log in with a valid operator key.',
+  },
+  // What the console says when the server did not do what was asked: the status as it came, and
+  // never a claim about the change it cannot know.
+  failure: {
+    forbidden: 'Refused (%{status} %{title}): %{detail}. Nothing was changed.',
+    conflict: 'Conflict (%{status} %{title}): %{detail}. Nothing was changed.',
+    invalid: 'Refused (%{status} %{title}): %{detail}. Nothing was changed.',
+    server: 'The server failed (%{status} %{title}): %{detail}. Whether the change was made is not known: check the current state before trying again.',
+    unreachable: 'The server could not be reached (%{detail}). Whether the change was made is not known: reload the page before trying again.',
   },
   filters: { key_search: 'Search keys' },
   dashboard: {
@@ -77,6 +86,7 @@ const ls = {
   },
   exception: {
     title: 'Exception: %{key}',
+    actions: 'Actions on this exception',
     loading: 'Loading the arrivals…',
     sections: { exception: 'Exception', key: 'State of the key', payloads: 'Held arrivals against the canonical payload', audit: 'Audit trail' },
     open_key: 'Open the key',
@@ -120,7 +130,7 @@ const ls = {
     done: 'Assigned to %{who}.',
   },
   event: { title: 'Bronze event #%{id}' },
-  key: { title: 'Key %{key}', arrivals: 'Arrivals of this key (Bronze)' },
+  idempotency_key: { title: 'Key %{key}', arrivals: 'Arrivals of this key (Bronze)' },
   audit: { title: 'Audit row #%{id}', change: 'What changed', diff_caption: 'State before and after audit row %{id}' },
 };
 
@@ -144,7 +154,7 @@ const resources = {
       exception_id: 'Exception', received_at: 'Received',
     },
   },
-  keys: {
+  'idempotency-keys': {
     name: 'Idempotency key |||| Idempotency keys',
     fields: {
       id: 'Id', tenant_id: 'Tenant', idempotency_key: 'Key', status: 'Status', event_type: 'Event type',

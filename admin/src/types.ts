@@ -1,4 +1,4 @@
-// Records as /admin/api answers them (see edge/src/routes/admin-api.ts).
+// Records as /admin/api answers them (the ledger.get_console_* and list_console_* functions, db/functions/310-340).
 import type { RaRecord } from 'react-admin';
 import type { Json } from './lib/json';
 

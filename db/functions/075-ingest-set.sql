@@ -1,75 +1,62 @@
 -- Set-based ingest: many arrivals in one call, each answered exactly as ledger.ingest_event would
 -- answer it had the same envelopes come one by one in the call's order (CONTRACT v1.1). It costs a
--- handful of statements whatever the number of arrivals:
---   1. judge every arrival (refusals, validation, key, fingerprint, allowlist, Bronze number);
---   2. take the keys seen for the first time (insert ... on conflict do nothing, in key order);
---   3. lock the keys that already existed (select ... for update, in key order);
---   4. decide every arrival from its key's state and the arrivals of the same key before it in the
---      call (window functions), and write keys, exceptions, audit rows, Bronze and rejections;
---   5. move the health counters, tenant by tenant in tenant order.
--- Keys are locked in one order (tenant, key) by every call, so concurrent calls cannot deadlock on
--- each other. Keys do not depend on one another, so deciding all of a key's arrivals at once gives
--- what the one-by-one order gives. Should any statement fail unexpectedly, the whole set-based
--- step is rolled back and the arrivals go one by one through ledger_private.ingest_valid, where a
--- failure quarantines only its own arrival (PROCESSING_ERROR); transient failures abort the call.
+-- few statements whatever the number of arrivals:
+--   1. judge every arrival (refusals, validation, key, fingerprint, allowlist, its Bronze number in
+--      the call's order); each first arrival of a key never seen takes its key (insert ... on
+--      conflict do nothing, in key order) and is written with the outcome a first arrival has
+--      (processed, or held as UNKNOWN_EVENT_TYPE); refusals get their rejection rows. For the usual
+--      call, new events, this one statement is all.
+--   2. the rest, if any (keys that existed, later arrivals of a key in the call): their keys locked
+--      in key order, then every such arrival decided from its key's state and the arrivals of the
+--      same key before it in the call (window functions), and written.
+-- Counters move in the statement that causes the change, tenant by tenant in tenant order. Every
+-- call locks keys in one order (tenant, key), so concurrent calls cannot deadlock on each other;
+-- keys do not depend on one another, so deciding all of a key's arrivals at once gives what the
+-- one-by-one order gives. Should a statement fail unexpectedly, the whole set-based step is rolled
+-- back and the arrivals go one by one (ledger_private.ingest_one), where a failure quarantines
+-- only its own arrival (PROCESSING_ERROR); transient failures abort the call.
 
-create or replace function ledger_private.judge_arrivals(
-  p_envelopes jsonb[],
-  p_bound text[],
-  p_sources text[],
-  p_api_key_ids uuid[],
-  p_refusals jsonb[]
-)
-returns ledger_private.batch_item[]
-language sql
+create or replace function ledger_private.ingest_one(p_envelope jsonb, p_bound text, p_source text, p_api_key_id uuid, p_refusal jsonb)
+returns ledger.ingest_answer
+language plpgsql
 volatile
 as $$
-  with input as (
-    select i.item::integer as item, i.envelope, p_bound[i.item] as bound, coalesce(p_sources[i.item], 'sql') as source,
-           p_api_key_ids[i.item] as api_key_id, p_refusals[i.item] as refusal
-    from unnest(p_envelopes) with ordinality as i(envelope, item)
-  ), judged as (
-    -- The same order of checks as ledger.ingest_event: another tenant first, then the envelope.
-    select n.*, v.errors,
-      case when n.refusal is not null then (n.refusal ->> 'status')::integer
-           when v.foreign_tenant then 403
-           when jsonb_array_length(v.errors) > 0 then 422 end as status
-    from input n
-    cross join lateral (
-      select n.refusal is null and n.bound is not null and jsonb_typeof(n.envelope -> 'tenant_id') = 'string'
-               and n.envelope ->> 'tenant_id' <> n.bound as foreign_tenant
-    ) f
-    cross join lateral (
-      select case when n.refusal is not null then n.refusal -> 'errors'
-                  when f.foreign_tenant then jsonb_build_array(jsonb_build_object('path', 'tenant_id', 'message', 'not the tenant of this key'))
-                  when ledger_private.envelope_is_valid(n.envelope) then '[]'::jsonb
-                  else ledger_private.envelope_errors(n.envelope) end as errors,
-             f.foreign_tenant
-    ) v
-    order by n.item
-  )
-  select array_agg(row(
-      j.item, case when j.status is null then j.envelope end,
-      case when j.status is null then j.envelope ->> 'tenant_id'
-           else coalesce(j.bound, j.refusal ->> 'tenant_id',
-                         case when jsonb_typeof(j.envelope -> 'tenant_id') = 'string' then j.envelope ->> 'tenant_id' end) end,
-      case when jsonb_typeof(j.envelope -> 'event_id') = 'string' then j.envelope ->> 'event_id' else j.refusal ->> 'event_id' end,
-      upper(j.envelope ->> 'event_type'),
-      case when j.status is null then ledger_private.fingerprint(j.envelope) end,
-      case when j.status is null then ledger_private.event_type_allowed(j.envelope ->> 'event_type') end,
-      case when j.status is null then nextval('ledger.events_raw_raw_id_seq') end,
-      clock_timestamp(), j.source, j.api_key_id, j.status,
-      case when j.status is null then null
-           when j.refusal is not null then j.refusal ->> 'reason_code'
-           when j.status = 403 then 'TENANT_MISMATCH' else 'INVALID_ENVELOPE' end,
-      case when j.status is not null then j.errors end,
-      case when j.status is null then null
-           when j.refusal is not null then j.refusal ->> 'body_excerpt' else left(j.envelope::text, 4096) end
-    )::ledger_private.batch_item order by j.item)
-  from judged j
+declare
+  v_tenant_id text := coalesce(p_bound, p_refusal ->> 'tenant_id',
+                               case when jsonb_typeof(p_envelope -> 'tenant_id') = 'string' then p_envelope ->> 'tenant_id' end);
+  v_event_id text := coalesce(case when jsonb_typeof(p_envelope -> 'event_id') = 'string' then p_envelope ->> 'event_id' end,
+                              p_refusal ->> 'event_id');
+  v_status integer;
+  v_reason text;
+  v_errors jsonb;
+begin
+  if p_refusal is not null then
+    v_status := (p_refusal ->> 'status')::integer;
+    v_reason := p_refusal ->> 'reason_code';
+    v_errors := p_refusal -> 'errors';
+  elsif p_bound is not null and jsonb_typeof(p_envelope -> 'tenant_id') = 'string' and p_envelope ->> 'tenant_id' <> p_bound then
+    v_status := 403;
+    v_reason := 'TENANT_MISMATCH';
+    v_errors := jsonb_build_array(jsonb_build_object('path', 'tenant_id', 'message', 'not the tenant of this key'));
+  elsif not ledger_private.envelope_is_valid(p_envelope) then
+    v_errors := ledger_private.envelope_errors(p_envelope);
+    if jsonb_array_length(v_errors) > 0 then
+      v_status := 422;
+      v_reason := 'INVALID_ENVELOPE';
+    end if;
+  end if;
+  if v_status is null then
+    return ledger_private.ingest_valid(p_envelope, p_source);
+  end if;
+  if exists (select from ledger.tenants t where t.tenant_id = v_tenant_id) then
+    perform ledger_private.record_rejection(v_tenant_id, v_status, v_reason, v_errors,
+      coalesce(p_refusal ->> 'body_excerpt', left(p_envelope::text, 4096)), p_source, v_event_id, p_api_key_id);
+  end if;
+  return row(v_tenant_id, v_event_id, null, 'rejected', null, null, null, null, clock_timestamp(), v_status, v_errors)::ledger.ingest_answer;
+end
 $$;
-comment on function ledger_private.judge_arrivals(jsonb[], text[], text[], uuid[], jsonb[]) is
-  'Step 1 of a set-based ingest: each arrival refused (status, reason, errors) or accepted (key, fingerprint, allowlist, its Bronze raw_id in arrival order).';
+comment on function ledger_private.ingest_one(jsonb, text, text, uuid, jsonb) is
+  'One arrival of a set-based call, alone, as ledger.ingest_event takes it (but answered rejected, and recorded, instead of raising): the path a call falls back to when its set-based step fails.';
 
 create or replace function ledger_private.ingest_set(
   p_envelopes jsonb[],
@@ -83,209 +70,257 @@ language plpgsql
 volatile
 as $$
 declare
-  v_items ledger_private.batch_item[];
-  v_won integer[];
+  v_rest ledger_private.batch_item[];
+  -- Answers as they are decided, with the position of each in the call (two parallel arrays).
   v_answers ledger.ingest_answer[];
-  v_item ledger_private.batch_item;
-  v_tenant record;
+  v_order integer[];
+  v_item integer;
 begin
-  v_items := ledger_private.judge_arrivals(p_envelopes, p_bound, p_sources, p_api_key_ids, p_refusals);
-  if v_items is null then
-    return;
-  end if;
-
   begin
-    -- 2. Keys seen for the first time: the first arrival of each takes it, with the state that
-    -- arrival gives it. A concurrent first arrival of the same key makes the insert wait for its
-    -- commit, then do nothing: the key is then decided below as the one that exists.
-    with firsts as (
-      select distinct on (i.tenant_id, i.idempotency_key) i.*
-      from unnest(v_items) i where i.status is null
+    -- 1. Judge every arrival; take new keys with their first arrivals; record refusals.
+    with judged as (
+      -- The same order of checks as ledger.ingest_event: another tenant first, then the envelope.
+      -- The rules are one inlined expression and two joins (tenant, allowlist); only an invalid
+      -- envelope pays for the worded list of what is wrong.
+      select i.item::integer as item, i.envelope, r.refusal, r.bound, coalesce(p_sources[i.item], 'sql') as source,
+             p_api_key_ids[i.item] as api_key_id, et.event_type is not null as allowed,
+             case when r.refusal is not null then (r.refusal ->> 'status')::integer
+                  when r.bound is not null and jsonb_typeof(i.envelope -> 'tenant_id') = 'string' and i.envelope ->> 'tenant_id' <> r.bound then 403
+                  when ledger_private.envelope_shape_ok(i.envelope) and t.tenant_id is not null then null
+                  when jsonb_array_length(ledger_private.envelope_errors(i.envelope)) > 0 then 422 end as status
+      from unnest(p_envelopes) with ordinality as i(envelope, item)
+      cross join lateral (select p_refusals[i.item] as refusal, p_bound[i.item] as bound) r
+      left join ledger.tenants t on t.tenant_id = i.envelope ->> 'tenant_id'
+      left join ledger.event_types et on et.event_type = upper(i.envelope ->> 'event_type') and et.enabled
+    ), items as (
+      -- Bronze numbers in the call's order: nextval runs as the sorted rows come.
+      select j.*,
+             case when j.status is null then j.envelope ->> 'tenant_id'
+                  else coalesce(j.bound, j.refusal ->> 'tenant_id',
+                                case when jsonb_typeof(j.envelope -> 'tenant_id') = 'string' then j.envelope ->> 'tenant_id' end) end as tenant_id,
+             coalesce(case when jsonb_typeof(j.envelope -> 'event_id') = 'string' then j.envelope ->> 'event_id' end,
+                      j.refusal ->> 'event_id') as idempotency_key,
+             upper(j.envelope ->> 'event_type') as event_type,
+             case when j.status is null then ledger_private.fingerprint(j.envelope) end as fingerprint,
+             case when j.status is null then nextval('ledger.events_raw_raw_id_seq') end as raw_id,
+             case when j.status is null and not j.allowed then gen_random_uuid() end as exception_id,
+             clock_timestamp() as received_at
+      from (select * from judged order by item) j
+    ), firsts as (
+      select distinct on (i.tenant_id, i.idempotency_key) i.item, i.tenant_id, i.idempotency_key
+      from items i where i.status is null
       order by i.tenant_id, i.idempotency_key, i.item
     ), taken as (
+      -- A concurrent first arrival of the same key makes the insert wait for its commit, then do
+      -- nothing: this arrival is then decided in step 2.
       insert into ledger.events_processed as k
         (tenant_id, idempotency_key, status, event_type, canonical_raw_id, canonical_fingerprint, canonical_payload,
          open_exception_id, arrivals, first_seen_at, last_seen_at, updated_at)
-      select f.tenant_id, f.idempotency_key, case when f.allowed then 'processed' else 'quarantined' end, f.event_type,
-             case when f.allowed then f.raw_id end, case when f.allowed then f.fingerprint end, case when f.allowed then f.envelope end,
-             case when f.allowed then null else gen_random_uuid() end, 1, f.received_at, f.received_at, f.received_at
-      from firsts f
+      select i.tenant_id, i.idempotency_key, case when i.allowed then 'processed' else 'quarantined' end, i.event_type,
+             case when i.allowed then i.raw_id end, case when i.allowed then i.fingerprint end, case when i.allowed then i.envelope end,
+             i.exception_id, 1, i.received_at, i.received_at, i.received_at
+      from firsts f join items i on i.item = f.item
       order by f.tenant_id, f.idempotency_key
       on conflict (tenant_id, idempotency_key) do nothing
       returning k.tenant_id, k.idempotency_key
-    )
-    select coalesce(array_agg(f.item), '{}') into v_won
-    from taken t join firsts f on f.tenant_id = t.tenant_id and f.idempotency_key = t.idempotency_key;
-
-    -- 3. Keys that existed: locked in key order before anything is decided on them.
-    perform from ledger.events_processed k
-    join (select distinct on (i.tenant_id, i.idempotency_key) i.tenant_id, i.idempotency_key, i.item
-          from unnest(v_items) i where i.status is null
-          order by i.tenant_id, i.idempotency_key, i.item) f
-      on k.tenant_id = f.tenant_id and k.idempotency_key = f.idempotency_key
-    where f.item <> all (v_won)
-    order by k.tenant_id, k.idempotency_key
-    for update of k;
-
-    -- 4. Decide and write.
-    with arrivals as (
-      select i.*,
-             row_number() over (partition by i.tenant_id, i.idempotency_key order by i.item)::integer as r,
-             count(*) over (partition by i.tenant_id, i.idempotency_key)::integer as n,
-             max(i.received_at) over (partition by i.tenant_id, i.idempotency_key) as last_at
-      from unnest(v_items) i where i.status is null
-    ), keys as (
-      -- Each key's state before this call ('none' for the keys step 2 took) and what decides its
-      -- arrivals: the fingerprint they are compared with, from which arrival on.
-      select a.tenant_id, a.idempotency_key, a.n, a.last_at,
-             a.item = any (v_won) as taken,
-             case when a.item = any (v_won) then 'none' else k.status end as before,
-             case when a.item = any (v_won) then 0 else k.arrivals end as arrivals_before,
-             case when a.item = any (v_won) and not a.allowed then 'unknown'
-                  when a.item <> all (v_won) and k.status in ('quarantined', 'ignored') then k.status
-                  else 'compare' end as rule,
-             case when a.item = any (v_won) then 2 else 1 end as compare_from,
-             k.canonical_fingerprint, k.canonical_raw_id, k.open_exception_id,
-             case when a.item = any (v_won) and a.allowed or a.item <> all (v_won) and k.status = 'processed'
-                  then gen_random_uuid() end as conflict_exception_id
-      from arrivals a
-      join ledger.events_processed k on k.tenant_id = a.tenant_id and k.idempotency_key = a.idempotency_key
-      where a.r = 1
-    ), marked as (
-      select a.*, k.taken, k.before, k.arrivals_before, k.rule, k.canonical_fingerprint, k.canonical_raw_id, k.open_exception_id,
-             k.conflict_exception_id,
-             min(case when k.rule = 'compare' and a.r >= k.compare_from and a.fingerprint <> k.canonical_fingerprint then a.r end)
-               over (partition by a.tenant_id, a.idempotency_key) as conflict_r
-      from arrivals a join keys k on k.tenant_id = a.tenant_id and k.idempotency_key = a.idempotency_key
-    ), decided as (
-      select m.*, m.arrivals_before + m.r as attempt,
-             case when m.rule = 'ignored' then 'ignored'
-                  when m.rule in ('quarantined', 'unknown') then 'quarantined'
-                  when m.taken and m.r = 1 then 'processed'
-                  when m.conflict_r is null or m.r < m.conflict_r then 'duplicate'
-                  else 'quarantined' end as result,
-             case when m.rule = 'ignored' then 'IGNORED_BY_OPERATOR'
-                  when m.rule = 'quarantined' then 'ALREADY_QUARANTINED'
-                  when m.rule = 'unknown' then case when m.r = 1 then 'UNKNOWN_EVENT_TYPE' else 'ALREADY_QUARANTINED' end
-                  when m.conflict_r is null or m.r < m.conflict_r then null
-                  when m.r = m.conflict_r then 'IDEMPOTENCY_CONFLICT'
-                  else 'ALREADY_QUARANTINED' end as reason_code,
-             case when m.rule in ('quarantined', 'unknown') then m.open_exception_id
-                  when m.r >= m.conflict_r then m.conflict_exception_id end as exception_id,
-             case when m.rule = 'ignored' then 'ignored'
-                  when m.rule in ('quarantined', 'unknown') or m.r >= m.conflict_r then 'quarantined'
-                  else 'processed' end as key_status
-      from marked m
-    ), opened as (
-      -- The arrivals that open an exception: a first arrival of an unknown type, or the first
-      -- arrival of a processed key that differs from its canonical payload.
-      select d.*,
-             case when d.rule = 'unknown' then jsonb_build_object('event_type', d.event_type)
-                  else jsonb_build_object('canonical_raw_id', d.canonical_raw_id,
-                                          'canonical_fingerprint', encode(d.canonical_fingerprint, 'hex'),
-                                          'fingerprint', encode(d.fingerprint, 'hex')) end as details
-      from decided d
-      where d.reason_code in ('UNKNOWN_EVENT_TYPE', 'IDEMPOTENCY_CONFLICT')
-    ), key_moves as (
-      update ledger.events_processed k
-      set arrivals = s.arrivals_before + s.n,
-          last_seen_at = s.last_at,
-          status = case when o.exception_id is not null then 'quarantined' else k.status end,
-          open_exception_id = coalesce(o.exception_id, k.open_exception_id),
-          updated_at = coalesce(o.received_at, k.updated_at)
-      from keys s
-      left join opened o on o.tenant_id = s.tenant_id and o.idempotency_key = s.idempotency_key and o.reason_code = 'IDEMPOTENCY_CONFLICT'
-      where k.tenant_id = s.tenant_id and k.idempotency_key = s.idempotency_key and (not s.taken or s.n > 1)
-      returning 1
-    ), new_exceptions as (
-      insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, arrivals, opened_at, last_arrival_at)
-      select o.tenant_id, o.exception_id, o.idempotency_key, o.reason_code, o.raw_id, o.details, o.n - o.r + 1, o.received_at, o.last_at
-      from opened o
-      returning 1
-    ), joined_exceptions as (
-      update ledger.exceptions e set arrivals = e.arrivals + s.n, last_arrival_at = s.last_at
-      from keys s
-      where s.rule = 'quarantined' and e.tenant_id = s.tenant_id and e.exception_id = s.open_exception_id
-      returning 1
-    ), audited as (
-      insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
-      select o.tenant_id, o.received_at, 'system', 'exception.opened', 'exception', o.exception_id::text, o.exception_id,
-             case when o.reason_code = 'IDEMPOTENCY_CONFLICT' then jsonb_build_object(
-               'key_status', 'processed', 'canonical_raw_id', o.canonical_raw_id,
-               'canonical_fingerprint', encode(o.canonical_fingerprint, 'hex'),
-               'open_exception_id', null, 'arrivals', o.arrivals_before + o.r) end,
-             jsonb_build_object('exception_id', o.exception_id, 'status', 'open', 'reason_code', o.reason_code,
-                                'idempotency_key', o.idempotency_key, 'raw_id', o.raw_id, 'key_status', 'quarantined')
-      from opened o
-      returning 1
+    ), won as (
+      select i.* from taken t
+      join firsts f on f.tenant_id = t.tenant_id and f.idempotency_key = t.idempotency_key
+      join items i on i.item = f.item
     ), bronze as (
       insert into ledger.events_raw
         (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, reason_code, exception_id, received_at)
-      select d.tenant_id, d.raw_id, d.idempotency_key, d.event_type, d.envelope, d.fingerprint, d.attempt, d.source,
-             d.result, d.reason_code, d.exception_id, d.received_at
-      from decided d
-      order by d.item
-      returning 1
+      select w.tenant_id, w.raw_id, w.idempotency_key, w.event_type, w.envelope, w.fingerprint, 1, w.source,
+             case when w.allowed then 'processed' else 'quarantined' end,
+             case when w.allowed then null else 'UNKNOWN_EVENT_TYPE' end, w.exception_id, w.received_at
+      from won w
+      order by w.item
+    ), held as (
+      insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at)
+      select w.tenant_id, w.exception_id, w.idempotency_key, 'UNKNOWN_EVENT_TYPE', w.raw_id, jsonb_build_object('event_type', w.event_type),
+             w.received_at, w.received_at
+      from won w where not w.allowed
+    ), audited as (
+      insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
+      select w.tenant_id, w.received_at, 'system', 'exception.opened', 'exception', w.exception_id::text, w.exception_id, null,
+             jsonb_build_object('exception_id', w.exception_id, 'status', 'open', 'reason_code', 'UNKNOWN_EVENT_TYPE',
+                                'idempotency_key', w.idempotency_key, 'raw_id', w.raw_id, 'key_status', 'quarantined')
+      from won w where not w.allowed
     ), refused as (
+      select i.*,
+             case when i.refusal is not null then i.refusal ->> 'reason_code'
+                  when i.status = 403 then 'TENANT_MISMATCH' else 'INVALID_ENVELOPE' end as reason_code,
+             case when i.refusal is not null then i.refusal -> 'errors'
+                  when i.status = 403 then jsonb_build_array(jsonb_build_object('path', 'tenant_id', 'message', 'not the tenant of this key'))
+                  else ledger_private.envelope_errors(i.envelope) end as errors,
+             exists (select from ledger.tenants t where t.tenant_id = i.tenant_id) as recorded
+      from items i where i.status is not null
+    ), rejected as (
       insert into ledger.rejections (tenant_id, received_at, source, http_status, reason_code, idempotency_key, errors, body_excerpt, api_key_id)
-      select i.tenant_id, i.received_at, i.source, i.status, i.reason_code, left(i.idempotency_key, 255), coalesce(i.errors, '[]'),
-             i.body_excerpt, i.api_key_id
-      from unnest(v_items) i
-      where i.status is not null and exists (select from ledger.tenants t where t.tenant_id = i.tenant_id)
-      returning 1
+      select x.tenant_id, x.received_at, x.source, x.status, x.reason_code, left(x.idempotency_key, 255), x.errors,
+             coalesce(x.refusal ->> 'body_excerpt', left(x.envelope::text, 4096)), x.api_key_id
+      from refused x where x.recorded
+      order by x.item
+    ), counted as (
+      insert into ledger_private.tenant_counters as c (tenant_id, shard, events_raw, rejections, exceptions_open, processed, quarantined)
+      select d.tenant_id, pg_backend_pid() % 64, d.events_raw, d.rejections, d.held, d.processed, d.held
+      from (select m.tenant_id, count(*) filter (where m.raw_id is not null) as events_raw, count(*) filter (where m.raw_id is null) as rejections,
+                   count(*) filter (where m.allowed) as processed, count(*) filter (where not m.allowed) as held
+            from (select w.tenant_id, w.raw_id, w.allowed from won w
+                  union all select x.tenant_id, null, null from refused x where x.recorded) m
+            group by m.tenant_id) d
+      order by d.tenant_id
+      on conflict (tenant_id, shard) do update set
+        events_raw = c.events_raw + excluded.events_raw, rejections = c.rejections + excluded.rejections,
+        exceptions_open = c.exceptions_open + excluded.exceptions_open, processed = c.processed + excluded.processed,
+        quarantined = c.quarantined + excluded.quarantined
     )
-    select array_agg(a order by a.item) into v_answers from (
-      select d.item, row(d.tenant_id, d.idempotency_key, d.raw_id, d.result, d.exception_id, d.reason_code, d.key_status,
-                         d.attempt, d.received_at,
-                         case d.result when 'processed' then 201 when 'quarantined' then 202 else 200 end, null)::ledger.ingest_answer as a
-      from decided d
+    select array_agg(a.answer order by a.item), array_agg(a.item order by a.item),
+           (select array_agg(row(i.item, i.envelope, i.tenant_id, i.idempotency_key, i.event_type, i.fingerprint, i.allowed, i.raw_id,
+                                 i.received_at, i.source, i.api_key_id, null, null, null, null)::ledger_private.batch_item order by i.item)
+            from items i left join won w on w.item = i.item where i.status is null and w.item is null)
+    into v_answers, v_order, v_rest
+    from (
+      select w.item, row(w.tenant_id, w.idempotency_key, w.raw_id, case when w.allowed then 'processed' else 'quarantined' end,
+                         w.exception_id, case when w.allowed then null else 'UNKNOWN_EVENT_TYPE' end,
+                         case when w.allowed then 'processed' else 'quarantined' end, 1, w.received_at,
+                         case when w.allowed then 201 else 202 end, null)::ledger.ingest_answer as answer
+      from won w
       union all
-      select i.item, row(i.tenant_id, i.idempotency_key, null, 'rejected', null, null, null, null, i.received_at, i.status, i.errors)::ledger.ingest_answer
-      from unnest(v_items) i where i.status is not null
+      select x.item, row(x.tenant_id, x.idempotency_key, null, 'rejected', null, null, null, null, x.received_at, x.status, x.errors)::ledger.ingest_answer
+      from refused x
     ) a;
-    -- (The writes of the statement's other parts run to completion whether or not it reads them.)
 
-    -- 5. Counters, one tenant at a time in tenant order (two calls sharing a counter shard then
-    -- take its rows in the same order).
-    for v_tenant in
-      select (a).tenant_id,
-             count(*) filter (where (a).raw_id is not null)::integer as events_raw,
-             count(*) filter (where (a).result = 'rejected')::integer as rejections,
-             count(*) filter (where (a).result = 'processed')::integer as processed,
-             count(*) filter (where (a).reason_code = 'IDEMPOTENCY_CONFLICT')::integer as conflicts,
-             count(*) filter (where (a).reason_code = 'UNKNOWN_EVENT_TYPE')::integer as unknown
-      from unnest(v_answers) a
-      where (a).tenant_id is not null and ((a).raw_id is not null or exists (select from ledger.tenants t where t.tenant_id = (a).tenant_id))
-      group by 1 order by 1
-    loop
-      perform ledger_private.bump_counters(v_tenant.tenant_id, v_tenant.events_raw, v_tenant.rejections,
-        v_tenant.conflicts + v_tenant.unknown, v_tenant.processed - v_tenant.conflicts, v_tenant.conflicts + v_tenant.unknown, 0);
-    end loop;
+    -- 2. Everything else. The keys step 1 took now exist like any other, with their first arrival.
+    if v_rest is not null then
+      perform from ledger.events_processed k
+      join (select distinct i.tenant_id, i.idempotency_key from unnest(v_rest) i) f
+        on k.tenant_id = f.tenant_id and k.idempotency_key = f.idempotency_key
+      order by k.tenant_id, k.idempotency_key
+      for update of k;
+
+      with arrivals as (
+        select i.item, i.tenant_id, i.idempotency_key, i.event_type, i.fingerprint, i.raw_id, i.received_at, i.source, i.envelope,
+               row_number() over (partition by i.tenant_id, i.idempotency_key order by i.item)::integer as r,
+               count(*) over (partition by i.tenant_id, i.idempotency_key)::integer as n,
+               max(i.received_at) over (partition by i.tenant_id, i.idempotency_key) as last_at
+        from unnest(v_rest) i
+      ), keys as (
+        select k.tenant_id, k.idempotency_key, k.status, k.arrivals, k.canonical_fingerprint, k.canonical_raw_id, k.open_exception_id,
+               case when k.status = 'processed' then gen_random_uuid() end as conflict_exception_id
+        from ledger.events_processed k
+        join (select distinct a.tenant_id, a.idempotency_key from arrivals a) a
+          on k.tenant_id = a.tenant_id and k.idempotency_key = a.idempotency_key
+      ), compared as (
+        -- The first arrival that differs from a processed key's canonical payload opens an
+        -- exception; those after it join it.
+        select a.*, k.status as key_before, k.arrivals as arrivals_before, k.canonical_fingerprint, k.canonical_raw_id,
+               k.open_exception_id, k.conflict_exception_id,
+               min(case when k.status = 'processed' and a.fingerprint <> k.canonical_fingerprint then a.r end)
+                 over (partition by a.tenant_id, a.idempotency_key) as conflict_r
+        from arrivals a
+        join keys k on k.tenant_id = a.tenant_id and k.idempotency_key = a.idempotency_key
+      ), decided as (
+        select c.*, c.arrivals_before + c.r as attempt,
+               case when c.key_before = 'quarantined' then c.open_exception_id
+                    when c.r >= c.conflict_r then c.conflict_exception_id end as exception_id,
+               case when c.key_before = 'ignored' then 'ignored'
+                    when c.key_before = 'quarantined' or c.r >= c.conflict_r then 'quarantined'
+                    else 'duplicate' end as result,
+               case when c.key_before = 'ignored' then 'IGNORED_BY_OPERATOR'
+                    when c.key_before = 'quarantined' or c.r > c.conflict_r then 'ALREADY_QUARANTINED'
+                    when c.r = c.conflict_r then 'IDEMPOTENCY_CONFLICT' end as reason_code,
+               case when c.key_before = 'ignored' then 'ignored'
+                    when c.key_before = 'quarantined' or c.r >= c.conflict_r then 'quarantined'
+                    else 'processed' end as key_status
+        from compared c
+      ), opened as (
+        select d.* from decided d where d.reason_code = 'IDEMPOTENCY_CONFLICT'
+      ), key_moves as (
+        update ledger.events_processed k
+        set arrivals = k.arrivals + s.n, last_seen_at = s.last_at,
+            status = case when o.exception_id is not null then 'quarantined' else k.status end,
+            open_exception_id = coalesce(o.exception_id, k.open_exception_id),
+            updated_at = coalesce(o.received_at, k.updated_at)
+        from (select distinct a.tenant_id, a.idempotency_key, a.n, a.last_at from arrivals a) s
+        left join opened o on o.tenant_id = s.tenant_id and o.idempotency_key = s.idempotency_key
+        where k.tenant_id = s.tenant_id and k.idempotency_key = s.idempotency_key
+      ), new_exceptions as (
+        insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, arrivals, opened_at, last_arrival_at)
+        select o.tenant_id, o.exception_id, o.idempotency_key, 'IDEMPOTENCY_CONFLICT', o.raw_id,
+               jsonb_build_object('canonical_raw_id', o.canonical_raw_id, 'canonical_fingerprint', encode(o.canonical_fingerprint, 'hex'),
+                                  'fingerprint', encode(o.fingerprint, 'hex')),
+               o.n - o.r + 1, o.received_at, o.last_at
+        from opened o
+      ), joined_exceptions as (
+        update ledger.exceptions e set arrivals = e.arrivals + s.n, last_arrival_at = s.last_at
+        from (select distinct d.tenant_id, d.exception_id, d.n, d.last_at from decided d where d.key_before = 'quarantined') s
+        where e.tenant_id = s.tenant_id and e.exception_id = s.exception_id
+      ), audited as (
+        insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
+        select o.tenant_id, o.received_at, 'system', 'exception.opened', 'exception', o.exception_id::text, o.exception_id,
+               jsonb_build_object('key_status', 'processed', 'canonical_raw_id', o.canonical_raw_id,
+                                  'canonical_fingerprint', encode(o.canonical_fingerprint, 'hex'), 'open_exception_id', null,
+                                  'arrivals', o.arrivals_before + o.r),
+               jsonb_build_object('exception_id', o.exception_id, 'status', 'open', 'reason_code', 'IDEMPOTENCY_CONFLICT',
+                                  'idempotency_key', o.idempotency_key, 'raw_id', o.raw_id, 'key_status', 'quarantined')
+        from opened o
+      ), bronze as (
+        insert into ledger.events_raw
+          (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, reason_code, exception_id, received_at)
+        select d.tenant_id, d.raw_id, d.idempotency_key, d.event_type, d.envelope, d.fingerprint, d.attempt, d.source,
+               d.result, d.reason_code, d.exception_id, d.received_at
+        from decided d
+        order by d.item
+      ), counted as (
+        -- A conflict moves its key from processed to quarantined and opens an exception.
+        insert into ledger_private.tenant_counters as c (tenant_id, shard, events_raw, exceptions_open, processed, quarantined)
+        select d.tenant_id, pg_backend_pid() % 64, count(*), count(*) filter (where d.reason_code = 'IDEMPOTENCY_CONFLICT'),
+               -count(*) filter (where d.reason_code = 'IDEMPOTENCY_CONFLICT'), count(*) filter (where d.reason_code = 'IDEMPOTENCY_CONFLICT')
+        from decided d
+        group by d.tenant_id
+        order by d.tenant_id
+        on conflict (tenant_id, shard) do update set
+          events_raw = c.events_raw + excluded.events_raw, exceptions_open = c.exceptions_open + excluded.exceptions_open,
+          processed = c.processed + excluded.processed, quarantined = c.quarantined + excluded.quarantined
+      )
+      select v_answers || array_agg(row(d.tenant_id, d.idempotency_key, d.raw_id, d.result, d.exception_id, d.reason_code, d.key_status,
+                                        d.attempt, d.received_at, case d.result when 'quarantined' then 202 else 200 end, null)::ledger.ingest_answer
+                                    order by d.item),
+             v_order || array_agg(d.item order by d.item)
+      into v_answers, v_order
+      from decided d;
+    end if;
   exception when others then
     if ledger_private.is_transient_failure(sqlstate) then
       raise;
     end if;
-    -- One by one, in order: each arrival with its own PROCESSING_ERROR safety.
+    -- One by one, in order: each arrival with its own PROCESSING_ERROR safety. Counted in the
+    -- transaction (ledger.ingest_fallbacks) and logged: it is correct, but slow, and means a bug
+    -- or a failing arrival.
+    raise warning using message = format('set-based ingest failed (%s: %s); ingesting %s arrivals one by one', sqlstate, sqlerrm,
+      cardinality(p_envelopes));
+    perform set_config('ledger.ingest_fallbacks', (coalesce(nullif(current_setting('ledger.ingest_fallbacks', true), ''), '0')::integer + 1)::text, true);
     v_answers := null;
-    foreach v_item in array v_items loop
-      if v_item.status is null then
-        v_answers := v_answers || ledger_private.ingest_valid(v_item.envelope, v_item.source);
-      else
-        if exists (select from ledger.tenants t where t.tenant_id = v_item.tenant_id) then
-          perform ledger_private.record_rejection(v_item.tenant_id, v_item.status, v_item.reason_code, v_item.errors,
-            v_item.body_excerpt, v_item.source, v_item.idempotency_key, v_item.api_key_id);
-        end if;
-        v_answers := v_answers || row(v_item.tenant_id, v_item.idempotency_key, null, 'rejected', null, null, null, null,
-                                      v_item.received_at, v_item.status, v_item.errors)::ledger.ingest_answer;
-      end if;
+    v_order := null;
+    for v_item in 1 .. coalesce(cardinality(p_envelopes), 0) loop
+      v_answers := v_answers || ledger_private.ingest_one(p_envelopes[v_item], p_bound[v_item], coalesce(p_sources[v_item], 'sql'),
+                                                          p_api_key_ids[v_item], p_refusals[v_item]);
+      v_order := v_order || v_item;
     end loop;
   end;
 
-  return query select * from unnest(v_answers);
+  -- Answers in the call's order (the steps above collected them step by step).
+  return query
+    select u.tenant_id, u.idempotency_key, u.raw_id, u.result, u.exception_id, u.reason_code, u.key_status, u.attempt, u.received_at,
+           u.status, u.errors
+    from unnest(v_answers, v_order) as u(tenant_id, idempotency_key, raw_id, result, exception_id, reason_code, key_status, attempt,
+                                         received_at, status, errors, item)
+    order by u.item;
 end
 $$;
 comment on function ledger_private.ingest_set(jsonb[], text[], text[], uuid[], jsonb[]) is
-  'Ingests arrivals in one call, set-based, each answered as ledger.ingest_event would answer it in that order. Per arrival: its producer''s tenant binding (null: unbound), source, API key, and a refusal already judged (status, reason_code, errors, body_excerpt) or null.';
+  'Ingests arrivals in one call, set-based, each answered as ledger.ingest_event would answer it in that order. Per arrival: its producer''s tenant binding (null: unbound), source, API key, and a refusal already judged ({status, reason_code, errors, body_excerpt, event_id}) or null.';
 
 create or replace function ledger.ingest_events(envelopes jsonb)
 returns setof ledger.ingest_answer

@@ -2,7 +2,7 @@
 -- outcome must be what one-by-one ingestion in the batch's order gives, including when the
 -- set-based step fails and every event falls back to the one-by-one path.
 begin;
-select plan(11);
+select plan(13);
 
 select tests.make_tenant('t_set');
 select tests.as_producer('t_set');
@@ -15,6 +15,7 @@ select tests.arrive_batch('b1', jsonb_build_array(
   tests.envelope('t_set', 'n2', '{"total_amount": 1}'),
   tests.envelope('t_set', 'n3')));
 select tests.as_owner();
+select is(nullif(current_setting('ledger.ingest_fallbacks', true), ''), null, 'the batch went set-based');
 
 select is((select array_agg((answer).result || ':' || (answer).attempt order by position) from tests.arrivals where step like 'b1:%'),
   array['processed:1', 'duplicate:2', 'processed:1', 'duplicate:2', 'quarantined:2', 'processed:1'],
@@ -43,6 +44,7 @@ create trigger refuse_boom before insert or update on ledger.events_processed fo
 select tests.as_producer('t_set');
 select tests.arrive_batch('b2', jsonb_build_array(tests.envelope('t_set', 'f1'), tests.envelope('t_set', 'boom'), tests.envelope('t_set', 'f2')));
 select tests.as_owner();
+select is(current_setting('ledger.ingest_fallbacks', true), '1', 'the failing batch fell back to one by one, counted');
 select is((select array_agg((answer).result || ':' || coalesce((answer).reason_code, '-') order by position) from tests.arrivals where step like 'b2:%'),
   array['processed:-', 'quarantined:PROCESSING_ERROR', 'processed:-'], 'fallback: one PROCESSING_ERROR, the others processed');
 select is((select count(*)::int from ledger.events_raw where tenant_id = 't_set' and idempotency_key in ('f1', 'boom', 'f2')), 3, 'all three in Bronze');

@@ -4,7 +4,7 @@
 -- ledger.ingest_event calls, to another as one ledger.ingest_events call. Every answer and the
 -- state after (Bronze, keys, exceptions, audit, rejections, counters) must agree.
 begin;
-select plan(6);
+select plan(7);
 
 select tests.make_tenant('t_foreign');
 
@@ -90,6 +90,9 @@ begin
   end loop;
 end
 $$;
+
+select is(nullif(current_setting('ledger.ingest_fallbacks', true), ''), null,
+  'every batch was ingested set-based (none fell back to one by one)');
 
 -- The answers, item by item. A single call that raises has no answer row of its own; the batch
 -- answers it 'rejected' with the status the edge gives the single call's error.

@@ -95,20 +95,31 @@ describe('lists', () => {
     expect((await list('events', { result: 'quarantined' }, [0, 0])).headers.get('content-range')).toBe('events 0-0/10');
   });
 
-  test('keys: ids that survive slashes, getMany by ids', async () => {
-    const r = await list('keys', { tenant_id: h.tenant }, [0, 99], ['idempotency_key', 'ASC']);
+  test('idempotency keys: ids that survive slashes, getMany by ids', async () => {
+    const r = await list('idempotency-keys', { tenant_id: h.tenant }, [0, 99], ['idempotency_key', 'ASC']);
     expect(r.body.length).toBe(11);
-    expect(r.headers.get('content-range')).toBe('keys 0-10/11');
+    expect(r.headers.get('content-range')).toBe('idempotency-keys 0-10/11');
     const slashed = r.body.find((k: any) => k.idempotency_key === 'k/with%slash_');
     expect(slashed.id).toBe(`${h.tenant}/k/with%slash_`);
-    const one = await h.http(`/admin/api/keys/${encodeURIComponent(slashed.id)}`);
+    const one = await h.http(`/admin/api/idempotency-keys/${encodeURIComponent(slashed.id)}`);
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ id: slashed.id, status: 'processed', canonical_payload: { event_id: 'k/with%slash_' } });
-    const many = await list('keys', { id: [slashed.id, `${h.tenant}/k-ok`] });
+    const many = await list('idempotency-keys', { id: [slashed.id, `${h.tenant}/k-ok`] });
     expect(many.body.map((k: any) => k.idempotency_key).sort()).toEqual(['k-ok', 'k/with%slash_']);
-    expect((await list('keys', { status: 'quarantined' }, [0, 0])).headers.get('content-range')).toBe('keys 0-0/9');
-    expect((await list('keys', {}, [0, 0])).headers.get('content-range')).toBe('keys 0-0/11');
-    expect((await list('keys', { status: 'quarantined', event_type: 'SALE' }, [0, 0])).headers.get('content-range')).toBe('keys 0-0/1');
+    expect((await list('idempotency-keys', { status: 'quarantined' }, [0, 0])).headers.get('content-range')).toBe('idempotency-keys 0-0/9');
+    expect((await list('idempotency-keys', {}, [0, 0])).headers.get('content-range')).toBe('idempotency-keys 0-0/11');
+    expect((await list('idempotency-keys', { status: 'quarantined', event_type: 'SALE' }, [0, 0])).headers.get('content-range'))
+      .toBe('idempotency-keys 0-0/1');
+  });
+
+  test('/admin/api/keys, the contract\'s name, answers as idempotency-keys does', async () => {
+    const query = [{ tenant_id: h.tenant }, [0, 99], ['idempotency_key', 'ASC']] as const;
+    const [alias, named] = [await list('keys', ...query), await list('idempotency-keys', ...query)];
+    expect(alias.status).toBe(200);
+    expect(alias.text).toBe(named.text);
+    expect(alias.headers.get('content-range')).toBe('keys 0-10/11');
+    const id = encodeURIComponent(`${h.tenant}/k-ok`);
+    expect((await h.http(`/admin/api/keys/${id}`)).text).toBe((await h.http(`/admin/api/idempotency-keys/${id}`)).text);
   });
 
   test('rejections: the refused envelope, its excerpt only on the record', async () => {
@@ -144,8 +155,8 @@ describe('one record', () => {
     expect((await h.http('/admin/api/exceptions/nope')).status).toBe(422);
     expect((await h.http('/admin/api/events/999999')).status).toBe(404);
     expect((await h.http('/admin/api/events/-1')).status).toBe(422);
-    expect((await h.http('/admin/api/keys/no-slash')).status).toBe(422);
-    expect((await h.http(`/admin/api/keys/${encodeURIComponent(`${h.tenant}/missing`)}`)).status).toBe(404);
+    expect((await h.http('/admin/api/idempotency-keys/no-slash')).status).toBe(422);
+    expect((await h.http(`/admin/api/idempotency-keys/${encodeURIComponent(`${h.tenant}/missing`)}`)).status).toBe(404);
   });
 });
 
@@ -168,7 +179,7 @@ describe('the audit trail after a resolution', () => {
     expect(r.body[0].notes).toBe('take the latest, fix amount');
     expect(r.body[0].after).toMatchObject({ status: 'resolved', key_status: 'processed' });
     expect((await list('audit-log', { action: 'exception.assigned', tenant_id: h.tenant })).body).toHaveLength(1);
-    const key = await h.http(`/admin/api/keys/${encodeURIComponent(`${h.tenant}/k-conflict`)}`);
+    const key = await h.http(`/admin/api/idempotency-keys/${encodeURIComponent(`${h.tenant}/k-conflict`)}`);
     expect(key.body).toMatchObject({ status: 'processed', canonical_payload: { total_amount: 100 } });
   });
 });
@@ -212,5 +223,15 @@ describe('stats for the dashboard', () => {
     expect(stats.open_by_reason).toEqual(open);
     expect(stats.oldest_open).toMatchObject({ id: unknownType, reason_code: 'UNKNOWN_EVENT_TYPE' });
     expect(stats.oldest_open.age_seconds).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('the console\'s read functions', () => {
+  test('stay out of GraphQL (their comments say @behavior -*)', async () => {
+    const r = await h.http('/graphql', { method: 'POST', json: { query: '{ __schema { queryType { fields { name } } } }' } });
+    expect(r.status).toBe(200);
+    const names: string[] = r.body.data.__schema.queryType.fields.map((f: { name: string }) => f.name);
+    expect(names).toContain('exceptionDetail');
+    expect(names.filter((n) => /console/i.test(n))).toEqual([]);
   });
 });

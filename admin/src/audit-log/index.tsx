@@ -7,6 +7,7 @@ import { Facts, formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
 import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
+import { exactExporter } from '../common/exporter';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
 import { AuditChange } from '../exceptions/AuditTrail';
@@ -25,7 +26,7 @@ const AuditList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
   return (
-    <List filters={filters} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
+    <List filters={filters} exporter={exactExporter} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
       {isSmall ? (
         <SimpleList
           primaryText={(r) => translate(`ls.audit_action.${String(r.action).replace('.', '_')}`, { _: r.action })}

@@ -1,8 +1,8 @@
 // Pretty-printed JSON in a scrollable block that keyboard users can reach and screen readers name.
 import { Box } from '@mui/material';
-import { envelopeOrder, type Json } from '../lib/json';
+import { envelopeOrder, toJsonText, type Json } from '../lib/json';
 
-/** `text` is shown as it is (a body that was not JSON); `value` pretty-printed. */
+/** `text` is shown as it is (a body that was not JSON); `value` pretty-printed, every number as written. */
 export const JsonView = ({ value, text, label, maxHeight = 480 }: { value?: unknown; text?: string; label: string; maxHeight?: number }) => (
   <Box
     component="pre"
@@ -16,7 +16,7 @@ export const JsonView = ({ value, text, label, maxHeight = 480 }: { value?: unkn
       '&:focus-visible': { outline: 2, outlineColor: 'primary.main', outlineStyle: 'solid' },
     }}
   >
-    {text ?? (value === undefined || value === null ? '—' : JSON.stringify(envelopeOrder(value as Json), null, 2))}
+    {text ?? (value === undefined || value === null ? '—' : toJsonText(envelopeOrder(value as Json), 2))}
   </Box>
 );
 

@@ -36,7 +36,7 @@ export const Dashboard = () => {
   });
   const counts = data?.counts;
   const openList = `${createPath({ resource: 'exceptions', type: 'list' })}?filter=${encodeURIComponent(JSON.stringify({ status: 'open' }))}`;
-  const keysIn = (status: string) => `${createPath({ resource: 'keys', type: 'list' })}?filter=${encodeURIComponent(JSON.stringify({ status }))}`;
+  const keysIn = (status: string) => `${createPath({ resource: 'idempotency-keys', type: 'list' })}?filter=${encodeURIComponent(JSON.stringify({ status }))}`;
 
   return (
     <Box sx={{ py: 2, display: 'grid', gap: 2 }}>

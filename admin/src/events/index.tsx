@@ -7,6 +7,7 @@ import { Facts, formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
 import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
+import { exactExporter } from '../common/exporter';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
 import { keyId, type RawEvent } from '../types';
@@ -28,7 +29,7 @@ const EventList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
   return (
-    <List filters={filters} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
+    <List filters={filters} exporter={exactExporter} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
       {isSmall ? (
         <SimpleList
           primaryText={(r) => `#${r.id} ${r.idempotency_key}`}
@@ -63,7 +64,7 @@ const EventView = () => {
         <Facts resource="events" facts={[
           { field: 'received_at', value: formatTime(record.received_at) },
           { field: 'tenant_id', value: record.tenant_id },
-          { field: 'idempotency_key', value: <ShowLink resource="keys" id={keyId(record.tenant_id, record.idempotency_key)}>{record.idempotency_key}</ShowLink> },
+          { field: 'idempotency_key', value: <ShowLink resource="idempotency-keys" id={keyId(record.tenant_id, record.idempotency_key)}>{record.idempotency_key}</ShowLink> },
           { field: 'event_type', value: record.event_type },
           { field: 'attempt', value: record.attempt },
           { field: 'result', value: <ValueChip kind="result" value={record.result} /> },

@@ -1,17 +1,16 @@
-// Take an open exception, or hand it to someone: POST /v1/exceptions/{id}/assign, audited.
-import { Dialog, DialogActions, DialogContent, DialogTitle } from '@mui/material';
-import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
-import { Button, Form, SaveButton, TextInput, required, useDataProvider, useGetIdentity, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
-import type { LedgerDataProvider } from '../dataProvider';
+// Take an open exception, or hand it to someone: POST /v1/exceptions/{id}/assign, audited. Success
+// is said only after the server's 2xx; any refusal is said as what it is (common/useDecision).
+import { Alert, Dialog, DialogActions, DialogContent, DialogTitle } from '@mui/material';
+import { useRef, useState } from 'react';
+import { Form, SaveButton, TextInput, required, useGetIdentity, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
+import { useFormState } from 'react-hook-form';
+import { ActionButton } from '../common/ActionButton';
+import { useDecision } from '../common/useDecision';
 import type { ExceptionRecord } from '../types';
 import { dialogForm } from './ResolveDialog';
 import { submissionErrors } from './submissionErrors';
 
-const useAssign = (id: string) => {
-  const dataProvider = useDataProvider<LedgerDataProvider>();
-  return useMutation({ mutationFn: (assignedTo: string) => dataProvider.assignException(id, assignedTo) });
-};
+const useAssign = (id: string) => useDecision((dataProvider, assignedTo: string) => dataProvider.assignException(id, assignedTo));
 
 export const AssignToMeButton = () => {
   const record = useRecordContext<ExceptionRecord>();
@@ -21,16 +20,14 @@ export const AssignToMeButton = () => {
   const assign = useAssign(String(record?.id));
   if (!record || record.status !== 'open' || !identity) return null;
   const me = String(identity.fullName);
-  return (
-    <Button
-      label="ls.assign.to_me"
-      disabled={assign.isPending || record.assigned_to === me}
-      onClick={() => assign.mutate(me, {
-        onSuccess: () => { notify('ls.assign.done', { type: 'success', messageArgs: { who: me } }); refresh(); },
-        onError: (error) => notify((error as Error).message, { type: 'error' }),
-      })}
-    />
-  );
+  const onClick = async () => {
+    const outcome = await assign.decide(me);
+    if (outcome.ok) notify('ls.assign.done', { type: 'success', messageArgs: { who: me } });
+    else if (outcome.loggedOut) return;
+    else notify(outcome.notice.key, { type: 'error', messageArgs: outcome.notice.args, autoHideDuration: null });
+    refresh();
+  };
+  return <ActionButton label="ls.assign.to_me" disabled={assign.pending || record.assigned_to === me} onClick={onClick} />;
 };
 
 export const AssignButton = () => {
@@ -39,10 +36,16 @@ export const AssignButton = () => {
   if (!record || record.status !== 'open') return null;
   return (
     <>
-      <Button label="ls.assign.to_someone" onClick={() => setOpen(true)} />
+      <ActionButton label="ls.assign.to_someone" onClick={() => setOpen(true)} />
       {open && <AssignDialog record={record} onClose={() => setOpen(false)} />}
     </>
   );
+};
+
+const ServerError = () => {
+  const { errors } = useFormState();
+  const message = (errors.root as { serverError?: { message?: string } } | undefined)?.serverError?.message;
+  return message ? <Alert severity="error" role="alert" sx={{ mb: 1 }}>{message}</Alert> : null;
 };
 
 const AssignDialog = ({ record, onClose }: { record: ExceptionRecord; onClose: () => void }) => {
@@ -50,26 +53,34 @@ const AssignDialog = ({ record, onClose }: { record: ExceptionRecord; onClose: (
   const notify = useNotify();
   const refresh = useRefresh();
   const assign = useAssign(record.id);
+  // As in the resolve dialog: after a refusal the page reloads its state once the dialog closes.
+  const failed = useRef(false);
+  const close = () => {
+    onClose();
+    if (failed.current) refresh();
+  };
   const submit = async (values: Record<string, unknown>) => {
     const who = String(values.assigned_to ?? '');
-    try {
-      await assign.mutateAsync(who);
-    } catch (error) {
-      return submissionErrors(error, ['assigned_to']);
+    const outcome = await assign.decide(who);
+    if (!outcome.ok) {
+      if (outcome.loggedOut) return {};
+      failed.current = true;
+      return submissionErrors(outcome.error, outcome.message, ['assigned_to']);
     }
     notify('ls.assign.done', { type: 'success', messageArgs: { who } });
     onClose();
     refresh();
   };
   return (
-    <Dialog open onClose={assign.isPending ? undefined : onClose} fullWidth maxWidth="xs" aria-labelledby="assign-title" sx={dialogForm}>
+    <Dialog open onClose={assign.pending ? undefined : close} fullWidth maxWidth="xs" aria-labelledby="assign-title" sx={dialogForm}>
       <Form record={{}} onSubmit={submit} defaultValues={{ assigned_to: record.assigned_to ?? '' }}>
         <DialogTitle id="assign-title">{translate('ls.assign.title', { key: record.idempotency_key })}</DialogTitle>
         <DialogContent>
+          <ServerError />
           <TextInput source="assigned_to" resource="exceptions" validate={required()} fullWidth autoFocus helperText="ls.assign.help" />
         </DialogContent>
         <DialogActions>
-          <Button label="ra.action.cancel" onClick={onClose} />
+          <ActionButton label="ra.action.cancel" onClick={close} disabled={assign.pending} />
           <SaveButton alwaysEnable icon={<></>} label="ls.assign.submit" />
         </DialogActions>
       </Form>

@@ -1,5 +1,6 @@
 import { DataTable, DateField, List, SelectInput, SimpleList, TextInput, useTranslate } from 'react-admin';
 import { ChipField } from '../common/Chips';
+import { exactExporter } from '../common/exporter';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
 
@@ -19,7 +20,7 @@ export const ExceptionList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
   return (
-    <List filters={filters} filterDefaultValues={{ status: 'open' }} sort={{ field: 'opened_at', order: 'DESC' }} perPage={25}>
+    <List filters={filters} exporter={exactExporter} filterDefaultValues={{ status: 'open' }} sort={{ field: 'opened_at', order: 'DESC' }} perPage={25}>
       {isSmall ? (
         <SimpleList
           primaryText={(r) => r.idempotency_key}

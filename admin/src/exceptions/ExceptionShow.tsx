@@ -1,7 +1,8 @@
 // One exception: its state, the key's state, every held arrival against the canonical payload,
 // and the audit trail; resolve and assign from the toolbar.
 import { Box, Stack, Typography } from '@mui/material';
-import { ListButton, Show, TopToolbar, useRecordContext, useTranslate } from 'react-admin';
+import { Show, TopToolbar, useRecordContext, useTranslate } from 'react-admin';
+import { ListLinkButton } from '../common/ActionButton';
 import { ValueChip } from '../common/Chips';
 import { Facts, formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
@@ -19,14 +20,17 @@ const ExceptionTitle = () => {
   return <>{translate('ls.exception.title', { key: record?.idempotency_key ?? '' })}</>;
 };
 
-const Actions = () => (
-  <TopToolbar sx={{ flexWrap: 'wrap', gap: 1 }}>
-    <ListButton />
-    <AssignToMeButton />
-    <AssignButton />
-    <ResolveButton />
-  </TopToolbar>
-);
+const Actions = () => {
+  const translate = useTranslate();
+  return (
+    <TopToolbar role="toolbar" aria-label={translate('ls.exception.actions')} sx={{ flexWrap: 'wrap', gap: 1 }}>
+      <ListLinkButton resource="exceptions" />
+      <AssignToMeButton />
+      <AssignButton />
+      <ResolveButton />
+    </TopToolbar>
+  );
+};
 
 const ExceptionView = () => {
   const record = useRecordContext<ExceptionRecord>();
@@ -70,9 +74,9 @@ const ExceptionView = () => {
           )}
         </Section>
         <Section id="key" title={translate('ls.exception.sections.key')}
-          action={<ShowLink resource="keys" id={keyId(record.tenant_id, record.idempotency_key)}>{translate('ls.exception.open_key')}</ShowLink>}>
+          action={<ShowLink resource="idempotency-keys" id={keyId(record.tenant_id, record.idempotency_key)}>{translate('ls.exception.open_key')}</ShowLink>}>
           {key ? (
-            <Facts resource="keys" facts={[
+            <Facts resource="idempotency-keys" facts={[
               { field: 'status', value: <ValueChip kind="status" value={key.status} /> },
               { field: 'event_type', value: key.event_type },
               { field: 'canonical_raw_id', value: key.canonical_raw_id && <ShowLink resource="events" id={key.canonical_raw_id} /> },

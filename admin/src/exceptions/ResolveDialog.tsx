@@ -1,26 +1,28 @@
 // Resolve an open exception: replay a chosen arrival through a JSON merge patch (previewed live,
 // with its diff), or ignore the key. Pessimistic: nothing changes on screen until the server has
-// answered; its field errors land on the fields, and on success the page reloads its state and audit.
+// answered with a 2xx; its field errors land on the fields, any other refusal is said as what it is
+// (common/useDecision), and on success the page reloads its state and audit. The patch goes to the
+// server as the operator typed it (40.0 stays 40.0).
 import { Alert, Box, Dialog, DialogActions, DialogContent, DialogTitle, Stack, Typography } from '@mui/material';
-import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useFormState, useWatch } from 'react-hook-form';
 import {
-  Button, Form, RadioButtonGroupInput, SaveButton, SelectInput, TextInput, required, useDataProvider, useNotify,
-  useRecordContext, useRefresh, useTranslate,
+  Form, RadioButtonGroupInput, SaveButton, SelectInput, TextInput, required, useNotify, useRecordContext, useRefresh, useTranslate,
 } from 'react-admin';
+import { ActionButton } from '../common/ActionButton';
 import { DiffSummary, DiffTable } from '../common/DiffTable';
 import { formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
+import { useDecision } from '../common/useDecision';
 import { useIsSmall } from '../common/useIsSmall';
-import type { LedgerDataProvider, ResolveBody } from '../dataProvider';
+import type { ResolveBody } from '../dataProvider';
 import { mergePatch, parsePatch, type Json } from '../lib/json';
 import { knownArrivals, type ExceptionRecord } from '../types';
 import { submissionErrors } from './submissionErrors';
 
 interface ResolveValues {
   action: ResolveBody['action'];
-  canonical_raw_id: number;
+  canonical_raw_id: number | string;
   override_patch: string;
   resolution_notes: string;
 }
@@ -46,7 +48,7 @@ export const ResolveButton = () => {
   if (!record || record.status !== 'open') return null;
   return (
     <>
-      <Button label="ls.resolve.open" variant="contained" onClick={() => setOpen(true)} disabled={!record.detail} />
+      <ActionButton label="ls.resolve.open" variant="contained" onClick={() => setOpen(true)} disabled={!record.detail} />
       {open && <ResolveDialog record={record} onClose={() => setOpen(false)} />}
     </>
   );
@@ -54,22 +56,28 @@ export const ResolveButton = () => {
 
 const ResolveDialog = ({ record, onClose }: { record: ExceptionRecord; onClose: () => void }) => {
   const translate = useTranslate();
-  const dataProvider = useDataProvider<LedgerDataProvider>();
   const notify = useNotify();
   const refresh = useRefresh();
   const isSmall = useIsSmall();
-  const resolve = useMutation({ mutationFn: (body: ResolveBody) => dataProvider.resolveException(record.id, body) });
+  const resolve = useDecision((dataProvider, body: ResolveBody) => dataProvider.resolveException(record.id, body));
+  // After a refusal the state may have moved (resolved elsewhere: 409): the page reloads it when the
+  // dialog closes, not before, which would take the dialog and its message away.
+  const failed = useRef(false);
+  const close = () => {
+    onClose();
+    if (failed.current) refresh();
+  };
 
   const submit = async (values: Record<string, unknown>) => {
     const v = values as unknown as ResolveValues;
     const body: ResolveBody = v.action === 'override_and_replay'
-      ? { action: v.action, resolution_notes: v.resolution_notes, canonical_raw_id: Number(v.canonical_raw_id),
-          override_patch: (parsePatch(v.override_patch) as { patch: Record<string, unknown> }).patch }
+      ? { action: v.action, resolution_notes: v.resolution_notes, canonical_raw_id: String(v.canonical_raw_id), override_patch: v.override_patch }
       : { action: v.action, resolution_notes: v.resolution_notes };
-    try {
-      await resolve.mutateAsync(body);
-    } catch (error) {
-      return submissionErrors(error, FIELDS, 'override_patch');
+    const outcome = await resolve.decide(body);
+    if (!outcome.ok) {
+      if (outcome.loggedOut) return {};
+      failed.current = true;
+      return submissionErrors(outcome.error, outcome.message, FIELDS, 'override_patch');
     }
     notify(v.action === 'override_and_replay' ? 'ls.resolve.replayed' : 'ls.resolve.ignored', { type: 'success' });
     onClose();
@@ -77,7 +85,7 @@ const ResolveDialog = ({ record, onClose }: { record: ExceptionRecord; onClose: 
   };
 
   return (
-    <Dialog open onClose={resolve.isPending ? undefined : onClose} fullScreen={isSmall} fullWidth maxWidth="lg" aria-labelledby="resolve-title"
+    <Dialog open onClose={resolve.pending ? undefined : close} fullScreen={isSmall} fullWidth maxWidth="lg" aria-labelledby="resolve-title"
       sx={dialogForm}>
       <Form
         record={{}}
@@ -89,7 +97,7 @@ const ResolveDialog = ({ record, onClose }: { record: ExceptionRecord; onClose: 
           <ResolveFields record={record} />
         </DialogContent>
         <DialogActions>
-          <Button label="ra.action.cancel" onClick={onClose} disabled={resolve.isPending} />
+          <ActionButton label="ra.action.cancel" onClick={close} disabled={resolve.pending} />
           <SubmitButton />
         </DialogActions>
       </Form>

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { countChanges, diff, envelopeOrder, mergePatch, parsePatch } from './json';
+import { countChanges, diff, envelopeOrder, mergePatch, parseExact, parsePatch, toJsonText } from './json';
 
 describe('mergePatch (RFC 7396, appendix A)', () => {
   test.each([
@@ -57,11 +57,43 @@ describe('diff', () => {
   });
 });
 
-test('parsePatch', () => {
-  expect(parsePatch('')).toEqual({ patch: {} });
-  expect(parsePatch('{"a": null}')).toEqual({ patch: { a: null } });
+test('parsePatch: the patch for the preview, and its text as typed', () => {
+  expect(parsePatch('')).toEqual({ patch: {}, text: '{}' });
+  expect(parsePatch(' {"a": null} ')).toEqual({ patch: { a: null }, text: '{"a": null}' });
   expect(parsePatch('[1]')).toEqual({ error: 'not_object' });
   expect(parsePatch('{a:')).toEqual({ error: 'not_json' });
+  expect(parsePatch('40.0')).toEqual({ error: 'not_object' });
+  const typed = parsePatch('{"total_amount": 40.0, "big": 12345678901234567890123.45}');
+  expect('text' in typed && typed.text).toBe('{"total_amount": 40.0, "big": 12345678901234567890123.45}');
+  expect('patch' in typed && toJsonText(typed.patch)).toBe('{"total_amount":40.0,"big":12345678901234567890123.45}');
+});
+
+describe('exact JSON', () => {
+  test.each([
+    '12345678901234567890123.45', '40.0', '0.10', '1E+2', '-0', '1e400', '9007199254740993', '123456789012345678901234567890',
+  ])('%s keeps its text through parse and write', (number) => {
+    const text = `{"n":${number},"list":[${number}]}`;
+    expect(toJsonText(parseExact(text))).toBe(text);
+  });
+
+  test('numbers a double holds as written stay numbers', () => {
+    expect(parseExact('{"raw_id": 42, "amount": 42.5, "count": -3}')).toEqual({ raw_id: 42, amount: 42.5, count: -3 });
+  });
+
+  test('a repeated member keeps its last value, as jsonb does; __proto__ is a member like any other', () => {
+    expect(parseExact('{"a": 1, "a": 2}')).toEqual({ a: 2 });
+    const parsed = parseExact('{"__proto__": {"polluted": true}}') as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('a merge patch and a diff over exact numbers', () => {
+    const before = parseExact('{"total_amount": 40, "fee": 0.10}');
+    const after = mergePatch(before, parseExact('{"total_amount": 40.0}'));
+    expect(toJsonText(after)).toBe('{"total_amount":40.0,"fee":0.10}');
+    expect(diff(before, after).map((r) => [r.path, r.change])).toEqual([['total_amount', 'changed'], ['fee', 'same']]);
+    expect(toJsonText(envelopeOrder(parseExact('{"z": 1.50, "total_amount": 1E+2}')))).toBe('{"total_amount":1E+2,"z":1.50}');
+  });
 });
 
 test('envelopeOrder: the contract order first, then by name', () => {

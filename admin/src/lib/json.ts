@@ -1,9 +1,29 @@
-// JSON helpers of the console: RFC 7396 merge patch (as ledger_private.merge_patch applies it, for
-// the resolve dialog's preview) and a field-level diff of two payloads.
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+// JSON helpers of the console: exact parsing and writing (numbers as PostgreSQL and the operator
+// wrote them), RFC 7396 merge patch (as ledger_private.merge_patch applies it, for the resolve
+// dialog's preview) and a field-level diff of two payloads.
+import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+
+/** A number that a double would change (12345678901234567890123.45, 40.0, 1E+2) stays a LosslessNumber holding its text. */
+export type Json = null | boolean | number | LosslessNumber | string | Json[] | { [key: string]: Json };
 
 const isObject = (value: unknown): value is Record<string, Json> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
+
+/** A number is a JS number only when it reads back as the same text; any other keeps its text. */
+const exactNumber = (text: string): number | LosslessNumber => (String(Number(text)) === text ? Number(text) : new LosslessNumber(text));
+
+/**
+ * JSON text → values, losing no digit. A repeated member keeps its last value, as PostgreSQL's
+ * jsonb does. Throws a SyntaxError on text that is not JSON.
+ */
+export function parseExact(text: string): Json {
+  return parse(text, null, { parseNumber: exactNumber, onDuplicateKey: ({ newValue }) => newValue }) as Json;
+}
+
+/** Values → JSON text, each LosslessNumber written as the text it holds. */
+export function toJsonText(value: Json | undefined, indent?: number): string {
+  return value === undefined ? '' : (stringify(value, null, indent) ?? '');
+}
 
 /** RFC 7396: objects merge member by member, null removes, anything else replaces. */
 export function mergePatch(target: Json | undefined, patch: Json): Json {
@@ -39,7 +59,7 @@ export function leaves(value: Json | undefined, prefix = ''): Map<string, Json> 
   return out;
 }
 
-const sameJson = (a: Json | undefined, b: Json | undefined) => JSON.stringify(a) === JSON.stringify(b);
+const sameJson = (a: Json | undefined, b: Json | undefined) => toJsonText(a) === toJsonText(b);
 
 /** Field-level diff: rows in the order of `before`, then the fields only `after` has. */
 export function diff(before: Json | undefined, after: Json | undefined): DiffRow[] {
@@ -62,18 +82,21 @@ export function countChanges(rows: DiffRow[]): Record<Exclude<Change, 'same'>, n
   };
 }
 
-/** Parses a merge patch typed by an operator: a JSON object, or the reason it is not one. */
-export function parsePatch(text: string | undefined): { patch: Json } | { error: string } {
-  if (!text || text.trim() === '') return { patch: {} };
+/**
+ * A merge patch typed by an operator: the object it is (for the preview) and its text, trimmed, to
+ * send as typed; or the reason it is not one. Nothing typed is `{}`.
+ */
+export function parsePatch(text: string | undefined): { patch: Json; text: string } | { error: string } {
+  if (!text || text.trim() === '') return { patch: {}, text: '{}' };
   try {
-    const patch = JSON.parse(text) as Json;
-    return isObject(patch) ? { patch } : { error: 'not_object' };
-  } catch (error) {
+    const patch = parseExact(text);
+    return isObject(patch) ? { patch, text: text.trim() } : { error: 'not_object' };
+  } catch {
     return { error: 'not_json' };
   }
 }
 
-export const showJson = (value: Json | undefined) => (value === undefined ? '' : JSON.stringify(value));
+export const showJson = (value: Json | undefined) => toJsonText(value);
 
 /** The envelope's members in the order the contract lists them, then the others (and nested
  * members) by name: jsonb keeps keys by length, which reads badly. */

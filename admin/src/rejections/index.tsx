@@ -6,8 +6,10 @@ import { Facts, formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
 import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
+import { exactExporter } from '../common/exporter';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
+import { parseExact } from '../lib/json';
 
 const REASONS = ['INVALID_JSON', 'INVALID_ENVELOPE', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'IDEMPOTENCY_KEY_MISMATCH', 'TENANT_MISMATCH']
   .map((id) => ({ id, name: `ls.rejection.${id}` }));
@@ -23,7 +25,7 @@ const RejectionList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
   return (
-    <List filters={filters} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
+    <List filters={filters} exporter={exactExporter} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
       {isSmall ? (
         <SimpleList
           primaryText={(r) => `${r.http_status} ${translate(`ls.rejection.${r.reason_code}`, { _: r.reason_code })}`}
@@ -46,10 +48,10 @@ const RejectionList = () => {
   );
 };
 
-/** body_excerpt is text: pretty-printed when it is JSON, as sent otherwise. */
+/** body_excerpt is text: pretty-printed when it is JSON (numbers as sent), as sent otherwise. */
 const excerpt = (text: string | null): { value?: unknown; text?: string } => {
   if (!text) return { value: null };
-  try { return { value: JSON.parse(text) }; } catch { return { text }; }
+  try { return { value: parseExact(text) }; } catch { return { text }; }
 };
 
 const RejectionView = () => {

@@ -1,72 +1,19 @@
 // The ops console in a real browser (playwright-core driving Debian's chromium) against the real
 // edge and PostgreSQL: log in, read the dashboard, open a conflict and its diff, replay it with a
-// patch, ignore another, assign a third; read-only pages; a phone-sized screen; logout and 401.
+// patch, ignore another, assign a third; read-only pages; a phone-sized screen; logout, and a key
+// the server refuses (the login page says so). console-truth.test.ts: exact numbers, refusals.
 // Screenshots land in test-results/screenshots/.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
+import { chromiumMissing, closeDevice, openDevice, requireChromium, SHOTS, type Device } from './chromium.js';
 import { startHarness, type Harness } from './harness.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CI = process.env.CI === 'true';
-const missing = !existsSync(CHROMIUM);
-const SHOTS = path.join(projectRoot, 'test-results/screenshots');
+requireChromium();
 
-if (missing && !CI) {
-  console.warn([
-    '',
-    '#'.repeat(78),
-    `# SKIPPED: the console's browser tests (edge/test/browser): no chromium at ${CHROMIUM}.`,
-    '#   Install it with `apt-get install -y chromium` (or set CHROMIUM_PATH) to run them.',
-    '#   With CI=true a missing browser fails the run instead.',
-    '#'.repeat(78),
-    '',
-  ].join('\n'));
-}
-
-/** A browser of its own (a fresh profile, like another device), watched for foreign requests and errors. */
-interface Device { context: BrowserContext; page: Page; profile: string }
-
-async function openDevice(origin: string, viewport: { width: number; height: number }, foreign: string[], problems: string[]): Promise<Device> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'ls-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport,
-    locale: 'en-US',
-    timezoneId: 'UTC',
-  });
-  context.setDefaultTimeout(15_000);
-  context.on('request', (r) => {
-    const url = r.url();
-    if (!/^(data|blob):/.test(url) && new URL(url).origin !== origin) foreign.push(url);
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (/Missing translation/i.test(m.text())) problems.push(m.text());
-  });
-  return { context, page, profile };
-}
-
-async function closeDevice(device: Device | undefined) {
-  if (!device) return;
-  await device.context.close();
-  rmSync(device.profile, { recursive: true, force: true });
-}
-
-// A failing test, not a failing hook: a hook's error leaves every test "skipped".
-if (missing && CI) {
-  test('chromium is installed (CI=true)', () => {
-    throw new Error(`CI=true and no chromium at ${CHROMIUM}: .ci/run installs it (apt-get install -y chromium)`);
-  });
-}
-
-describe.skipIf(missing)('the console in chromium', () => {
+describe.skipIf(chromiumMissing)('the console in chromium', () => {
   let h: Harness;
   let desktop: Device;
   let page: Page;
@@ -204,7 +151,7 @@ describe.skipIf(missing)('the console in chromium', () => {
     await audit.getByRole('row', { name: /Opened.*system/ }).waitFor();
     await shot('05-resolved');
 
-    const key = (await h.http(`/admin/api/keys/${keyOf(h.tenant, 'conflict-1')}`)).body;
+    const key = (await h.http(`/admin/api/idempotency-keys/${keyOf(h.tenant, 'conflict-1')}`)).body;
     expect(key).toMatchObject({ status: 'processed', canonical_payload: { total_amount: 77, note: 'fixed by ops' } });
     const rows = (await h.http(`/admin/api/audit-log?filter=${encodeURIComponent(JSON.stringify({ exception_id: conflict }))}`)).body;
     expect(rows.map((r: any) => [r.action, r.actor])).toEqual([
@@ -228,7 +175,7 @@ describe.skipIf(missing)('the console in chromium', () => {
     await dialog.waitFor({ state: 'hidden' });
     await region('State of the key').getByText('Ignored').waitFor();
     await region('Audit trail').getByRole('row', { name: /Resolved.*Test device/ }).waitFor();
-    expect((await h.http(`/admin/api/keys/${keyOf(h.tenant, 'magic-1')}`)).body.status).toBe('ignored');
+    expect((await h.http(`/admin/api/idempotency-keys/${keyOf(h.tenant, 'magic-1')}`)).body.status).toBe('ignored');
   }, 60_000);
 
   test('assigning to me, then to someone, audited', async () => {
@@ -256,7 +203,7 @@ describe.skipIf(missing)('the console in chromium', () => {
     await page.getByRole('link', { name: /^\d+$/ }).first().click();
     await region('Payload').getByText('"event_id": "conflict-1"').waitFor();
 
-    await page.goto(`${h.url}/admin/#/keys`);
+    await page.goto(`${h.url}/admin/#/idempotency-keys`);
     await page.getByRole('link', { name: 'sale-2' }).click();
     await page.getByRole('heading', { name: 'Key sale-2', level: 2 }).waitFor();
     await region('Canonical payload').getByText('"event_type": "RETURN"').waitFor();
@@ -308,7 +255,13 @@ describe.skipIf(missing)('the console in chromium', () => {
     await page.evaluate(() => sessionStorage.setItem('ledger-safe.operator-key', 'lsk_revoked_meanwhile'));
     await page.reload();
     await page.getByLabel('Operator key').waitFor();
+    await page.getByRole('alert').filter({ hasText: 'The server refused your key (401)' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('ledger-safe.operator-key'))).toBeNull();
+    await logIn(page);
+    await page.getByRole('button', { name: 'Profile' }).click();
+    await page.getByRole('menuitem', { name: 'Logout' }).click();
+    await page.getByLabel('Operator key').waitFor();
+    expect(await page.getByRole('alert').count(), 'a new login forgets the refusal').toBe(0);
   }, 60_000);
 
   test('no request left the machine, no page error, no missing translation', () => {

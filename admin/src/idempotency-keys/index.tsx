@@ -6,6 +6,7 @@ import { ChipField, ValueChip } from '../common/Chips';
 import { Facts, formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
 import { Section } from '../common/Section';
+import { exactExporter } from '../common/exporter';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
 import type { KeyState } from '../types';
@@ -24,7 +25,7 @@ const KeyList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
   return (
-    <List filters={filters} sort={{ field: 'updated_at', order: 'DESC' }} perPage={25}>
+    <List filters={filters} exporter={exactExporter} sort={{ field: 'updated_at', order: 'DESC' }} perPage={25}>
       {isSmall ? (
         <SimpleList
           primaryText={(r) => r.idempotency_key}
@@ -50,7 +51,7 @@ const KeyList = () => {
 const KeyTitle = () => {
   const record = useRecordContext();
   const translate = useTranslate();
-  return <>{translate('ls.key.title', { key: record?.idempotency_key ?? '' })}</>;
+  return <>{translate('ls.idempotency_key.title', { key: record?.idempotency_key ?? '' })}</>;
 };
 
 const KeyView = () => {
@@ -59,8 +60,8 @@ const KeyView = () => {
   if (!record) return null;
   return (
     <Box sx={{ display: 'grid', gap: 2, mb: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(0, 2fr) minmax(0, 3fr)' } }}>
-      <Section id="key" title={translate('ls.key.title', { key: record.idempotency_key })}>
-        <Facts resource="keys" facts={[
+      <Section id="key" title={translate('ls.idempotency_key.title', { key: record.idempotency_key })}>
+        <Facts resource="idempotency-keys" facts={[
           { field: 'tenant_id', value: record.tenant_id },
           { field: 'idempotency_key', value: record.idempotency_key },
           { field: 'status', value: <ValueChip kind="status" value={record.status} /> },
@@ -74,11 +75,11 @@ const KeyView = () => {
           { field: 'canonical_fingerprint', value: record.canonical_fingerprint && <code>{record.canonical_fingerprint}</code> },
         ]} />
       </Section>
-      <Section id="canonical" title={translate('resources.keys.fields.canonical_payload')}>
-        <JsonView value={record.canonical_payload} label={translate('resources.keys.fields.canonical_payload')} maxHeight={640} />
+      <Section id="canonical" title={translate('resources.idempotency-keys.fields.canonical_payload')}>
+        <JsonView value={record.canonical_payload} label={translate('resources.idempotency-keys.fields.canonical_payload')} maxHeight={640} />
       </Section>
       <Box sx={{ gridColumn: '1 / -1' }}>
-        <Section id="key-arrivals" title={translate('ls.key.arrivals')}>
+        <Section id="key-arrivals" title={translate('ls.idempotency_key.arrivals')}>
           <ReferenceManyField reference="events" source="idempotency_key" target="idempotency_key" filter={{ tenant_id: record.tenant_id }}
             sort={{ field: 'id', order: 'ASC' }} perPage={50}>
             <DataTable rowClick="show" bulkActionButtons={false}>

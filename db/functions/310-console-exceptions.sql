@@ -1,0 +1,59 @@
+-- The console's exceptions: the queue as a list, and one exception with everything an operator
+-- needs to decide (ledger.exception_detail as `detail`).
+
+create or replace function ledger_private.console_spec_exceptions()
+returns jsonb
+language sql
+immutable
+as $$
+  select jsonb_build_object(
+    'from', 'ledger.exceptions e',
+    'record', $record$jsonb_build_object('id', e.exception_id) || to_jsonb(e)$record$,
+    'whole', $whole$jsonb_build_object('detail', ledger.exception_detail(e.exception_id))$whole$,
+    'filters', jsonb_build_object(
+      'id', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
+      'status', jsonb_build_object('column', 'e.status', 'type', 'text'),
+      'reason_code', jsonb_build_object('column', 'e.reason_code', 'type', 'text'),
+      'tenant_id', jsonb_build_object('column', 'e.tenant_id', 'type', 'text'),
+      'idempotency_key', jsonb_build_object('column', 'e.idempotency_key', 'type', 'text'),
+      'assigned_to', jsonb_build_object('column', 'e.assigned_to', 'type', 'text'),
+      'resolution_action', jsonb_build_object('column', 'e.resolution_action', 'type', 'text'),
+      'q', jsonb_build_object('search', jsonb_build_array('e.idempotency_key', 'e.exception_id::text'))),
+    'sorts', jsonb_build_object(
+      'id', jsonb_build_array('e.exception_id'), 'opened_at', jsonb_build_array('e.opened_at'),
+      'last_arrival_at', jsonb_build_array('e.last_arrival_at'), 'resolved_at', jsonb_build_array('e.resolved_at'),
+      'tenant_id', jsonb_build_array('e.tenant_id'), 'idempotency_key', jsonb_build_array('e.idempotency_key'),
+      'reason_code', jsonb_build_array('e.reason_code'), 'status', jsonb_build_array('e.status'),
+      'arrivals', jsonb_build_array('e.arrivals'), 'assigned_to', jsonb_build_array('e.assigned_to')),
+    'default_sort', jsonb_build_array('opened_at', true))
+$$;
+comment on function ledger_private.console_spec_exceptions() is 'What the console reads of the exceptions: record, id, filters, sorts (see db/functions/300-console-reads.sql).';
+
+create or replace function ledger.list_console_exceptions(
+  filter jsonb default '{}', sort text default null, descending boolean default null,
+  range_start bigint default 0, range_end bigint default null)
+returns table (total bigint, returned integer, records text)
+language sql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+  select * from ledger_private.console_list(ledger_private.console_spec_exceptions(), filter, sort, descending, range_start, range_end)
+$$;
+comment on function ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint) is
+  E'@behavior -*\nThe console''s exception list (GET /admin/api/exceptions) as PostgreSQL''s JSON text: filter by id, status, reason_code, tenant_id, idempotency_key, assigned_to (null: unassigned), resolution_action, q (key or id contains); sort by id, opened_at, last_arrival_at, resolved_at, tenant_id, idempotency_key, reason_code, status, arrivals, assigned_to; range [start, end] inclusive.';
+
+create or replace function ledger.get_console_exception(id text)
+returns text
+language sql
+stable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+  select ledger_private.console_record(ledger_private.console_spec_exceptions(), id)
+$$;
+comment on function ledger.get_console_exception(text) is
+  E'@behavior -*\nOne exception for the console (GET /admin/api/exceptions/:id, a UUID) as PostgreSQL''s JSON text, with ledger.exception_detail as `detail`; null when unknown.';
+
+revoke all on function ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) from public;
+grant execute on function ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) to ledger_readonly;
