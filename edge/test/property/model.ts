@@ -200,7 +200,8 @@ export const SNAPSHOT_SQL = `
     (select coalesce(jsonb_agg(jsonb_build_object('action', a.action, 'actor', a.actor, 'claimed_actor', a.claimed_actor,
        'object_type', a.object_type, 'object_id', a.object_id, 'exception_id', a.exception_id, 'notes', a.notes,
        'before', a.before::text, 'after', a.after::text)
-       order by a.audit_id), '[]') from ledger.audit_log a where a.tenant_id = $1) as audit,
+       -- In the order things happened: a batch may write the audit rows of its arrivals out of order.
+       order by a.at, a.audit_id), '[]') from ledger.audit_log a where a.tenant_id = $1) as audit,
     (select coalesce(jsonb_agg(jsonb_build_object('http_status', x.http_status, 'reason_code', x.reason_code,
        'idempotency_key', x.idempotency_key, 'source', x.source)
        order by x.rejection_id), '[]') from ledger.rejections x where x.tenant_id = $1) as rejections,
