@@ -44,7 +44,8 @@ export async function expectIntegrity(db: pg.Pool, tenant: string, load: MixedLo
   expect(reconcile.balanced).toBe(true);
 
   const { rows: broken } = await db.query(
-    `select 'exception opened ' || count(*) filter (where a.action = 'exception.opened') || ' times in the audit' as problem, e.exception_id
+    `select format('%s exception audited as opened %s times, as resolved %s times', e.status,
+              count(*) filter (where a.action = 'exception.opened'), count(*) filter (where a.action = 'exception.resolved')) as problem, e.exception_id
        from ledger.exceptions e left join ledger.audit_log a on a.tenant_id = e.tenant_id and a.exception_id = e.exception_id
       where e.tenant_id = $1 group by e.exception_id, e.status
      having count(*) filter (where a.action = 'exception.opened') <> 1
