@@ -15,18 +15,25 @@ import { healthRoutes } from './routes/health.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { adminConsole } from './admin-console.js';
 import { mountGraphql } from './graphql.js';
+import { LIMITS, type Limits } from './limits.js';
 
 export interface EdgeOptions {
   pool: pg.Pool;
   logger: pino.Logger;
   /** How long a key lookup is trusted: revocation takes effect within this time. */
   authCacheMs?: number;
+  /**
+   * Bounds other than the process's (limits.ts), e.g. short timeouts in a test. The text lengths of
+   * the request schemas (schemas.ts) are the process's.
+   */
+  limits?: Partial<Limits>;
 }
 
 export interface Edge {
   app: Express;
   db: Database;
   metrics: Metrics;
+  limits: Limits;
   close(): Promise<void>;
 }
 
@@ -48,7 +55,8 @@ function methodNotAllowed(req: Request): void {
   }
 }
 
-export async function createEdge({ pool, logger, authCacheMs }: EdgeOptions): Promise<Edge> {
+export async function createEdge({ pool, logger, authCacheMs, limits: overrides }: EdgeOptions): Promise<Edge> {
+  const limits: Limits = { ...LIMITS, ...overrides };
   const db = new Database(pool);
   const metrics = createMetrics(db);
   const app = express();
@@ -62,12 +70,12 @@ export async function createEdge({ pool, logger, authCacheMs }: EdgeOptions): Pr
 
   app.use(docsRoutes());
   app.use(healthRoutes(db, pool));
-  app.use(eventRoutes(db, metrics));
-  app.use(exceptionRoutes(db));
+  app.use(eventRoutes(db, metrics, limits));
+  app.use(exceptionRoutes(db, limits));
   app.use(metricsRoutes(metrics));
   app.use(adminApiRoutes(db));
   app.use(adminConsole());
-  const graphql = await mountGraphql(app, { pool, logger });
+  const graphql = await mountGraphql(app, { pool, logger, db, limits });
 
   app.use((req) => {
     methodNotAllowed(req);
@@ -75,5 +83,5 @@ export async function createEdge({ pool, logger, authCacheMs }: EdgeOptions): Pr
   });
   app.use(errorHandler);
 
-  return { app, db, metrics, close: () => graphql.close() };
+  return { app, db, metrics, limits, close: () => graphql.close() };
 }

@@ -61,10 +61,17 @@ function parseErrors(detail: unknown): FieldError[] | undefined {
 
 const isOurCode = (code: string) => code === '22023' || code === '42501' || code === 'P0002' || code === '55000' || code.startsWith('LS');
 
+/**
+ * Raised by our functions (PL/pgSQL's RAISE) with one of our codes: a message written for clients.
+ * PostgreSQL raises some of the same codes itself ("permission denied for table exceptions" is
+ * 42501) with text that is not for clients.
+ */
+const raisedByUs = (e: { code?: string; routine?: string }) => e.routine === 'exec_stmt_raise' && typeof e.code === 'string' && isOurCode(e.code);
+
 /** Any error → the problem the client gets; unknown errors become a bare 500/503. */
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
-  const e = error as { code?: string; message?: string; detail?: string; status?: number; type?: string };
+  const e = error as { code?: string; message?: string; detail?: string; status?: number; type?: string; routine?: string };
   if (e?.type === 'entity.too.large') return new HttpProblem(413, titleOf(413), 'the body is larger than allowed');
   if (e?.type === 'entity.parse.failed') return new HttpProblem(400, titleOf(400), 'the body is not valid JSON');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new HttpProblem(e.status, titleOf(e.status), e.message);
@@ -76,9 +83,10 @@ export function toProblem(error: unknown): HttpProblem {
   const status = statusForSqlstate(code);
   if (status === 503) return unavailable('the database is busy or restarting; retry shortly');
   if (status === 500) return new HttpProblem(500, titleOf(500), 'an unexpected error occurred; it has been logged');
-  const errors = parseErrors(e.detail);
+  const ours = raisedByUs(e);
+  const errors = ours ? parseErrors(e.detail) : undefined;
   // Our own functions' messages are written for clients; PostgreSQL's own are not shown.
-  const detail = code && isOurCode(code) ? e.message : defaultDetail(code!);
+  const detail = ours ? e.message : defaultDetail(code!);
   return new HttpProblem(status, titleOf(status), detail, errors ?? (status === 422 ? [{ path: '', message: detail ?? 'invalid' }] : undefined));
 }
 
@@ -86,6 +94,8 @@ function defaultDetail(code: string): string {
   if (code === '22P02') return 'the body is not valid JSON';
   if (code === '22P05' || code === '54001') return 'the JSON cannot be stored: \\u0000 and unpaired surrogates are refused, and nesting must be shallower';
   if (code === '22003') return 'a number is out of the range that can be stored';
+  if (code === '42501') return 'this key may not read or do this';
+  if (code === 'P0002') return 'not found';
   return 'the request conflicts with the current state';
 }
 
