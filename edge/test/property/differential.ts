@@ -196,7 +196,11 @@ export function namedState(snapshot: Snapshot, tenant: string, { rejections }: C
       audit: (snapshot.audit as Record<string, any>[]).map((a) => ({
         ...a, object_id: names.exception(a.object_id), exception_id: names.exception(a.exception_id), before: json(a.before), after: json(a.after),
       })),
-      rejections: rejections ? (snapshot.rejections as Record<string, any>[]).map(({ source: _source, ...x }) => x) : 'not recorded on this path',
+      // A single POST over 256 KiB is refused while streaming, before its event_id could be read;
+      // a batch item of that size has been read: the key is compared for the other refusals.
+      rejections: rejections ? (snapshot.rejections as Record<string, any>[])
+        .map(({ source: _source, ...x }) => (x.http_status === 413 ? { ...x, idempotency_key: 'not compared for 413' } : x))
+        : 'not recorded on this path',
       counters: rejections ? health : healthWithoutRejections,
       counters_equal_count: isDeepStrictEqual(health, snapshot.counted),
     },

@@ -16,7 +16,7 @@ let h: Harness;
 beforeAll(async () => { h = await startHarness('prop_rest_graphql'); });
 afterAll(() => h?.close());
 
-const INGEST = `mutation ($e: JSON!) { ingestEvent(input: {envelope: $e, source: "graphql"}) {
+const INGEST = `mutation ($e: JSON!) { ingestEvent(input: {envelope: $e}) {
   result { tenantId idempotencyKey rawId result exceptionId reasonCode keyStatus attempt status } } }`;
 
 const doubleSafe = VARIANTS.map((v, i) => (v.exactDigits ? -1 : i)).filter((i) => i >= 0);
