@@ -39,6 +39,17 @@ create policy read_own_tenant on ledger.events_raw for select to ledger_ingest
 drop policy if exists read_own_tenant on ledger.events_processed;
 create policy read_own_tenant on ledger.events_processed for select to ledger_ingest
   using (tenant_id = ledger_private.bound_tenant());
+-- The ledger (Silver, Gold, stores, closed days): a producer reads its own tenant's.
+do $$
+declare
+  v_table text;
+begin
+  foreach v_table in array array['stores', 'ledger_transactions', 'ledger_line_items', 'ledger_references', 'daily_sales', 'business_days'] loop
+    execute format('drop policy if exists read_own_tenant on ledger.%I', v_table);
+    execute format('create policy read_own_tenant on ledger.%I for select to ledger_ingest using (tenant_id = ledger_private.bound_tenant())', v_table);
+  end loop;
+end
+$$;
 
 create or replace function ledger_private.claimed_actor()
 returns text

@@ -15,9 +15,11 @@ volatile
 as $$
 begin
   insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at,
-                                 store_id, txn_id, source_system, event_type)
+                                 store_id, txn_id, source_system, event_type, waits_for_store_id, waits_for_txn_id)
   values (p_tenant_id, p_exception_id, p_idempotency_key, p_reason_code, p_raw_id, coalesce(p_details, '{}'), p_at, p_at,
-          p_envelope ->> 'store_id', p_envelope ->> 'txn_id', p_envelope ->> 'source_system', upper(p_envelope ->> 'event_type'));
+          p_envelope ->> 'store_id', p_envelope ->> 'txn_id', p_envelope ->> 'source_system', upper(p_envelope ->> 'event_type'),
+          case when p_reason_code = 'MISSING_REFERENCE' then p_details ->> 'original_store_id' end,
+          case when p_reason_code = 'MISSING_REFERENCE' then p_details ->> 'original_txn_id' end);
 
   insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
   values (p_tenant_id, p_at, 'system', 'exception.opened', 'exception', p_exception_id::text, p_exception_id,
@@ -26,7 +28,7 @@ begin
                              'idempotency_key', p_idempotency_key, 'raw_id', p_raw_id, 'key_status', 'quarantined'));
 end
 $$;
-comment on function ledger_private.open_exception(uuid, text, text, text, bigint, jsonb, jsonb, timestamptz, jsonb) is 'Opens an exception holding a key, audited with actor system; it names the business fields of the opening envelope.';
+comment on function ledger_private.open_exception(uuid, text, text, text, bigint, jsonb, jsonb, timestamptz, jsonb) is 'Opens an exception holding a key, audited with actor system; it names the business fields of the opening envelope, and what a MISSING_REFERENCE waits on.';
 
 create or replace function ledger_private.key_state(p_key ledger.events_processed)
 returns jsonb

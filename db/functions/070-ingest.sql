@@ -30,9 +30,11 @@ language plpgsql
 volatile
 as $$
 declare
-  v_allowed boolean := ledger_private.event_type_allowed(p_event_type);
+  v_kind text := ledger_private.posting_kind(p_event_type);
+  v_allowed boolean := v_kind is not null;
   v_key ledger.events_processed;
   v_exception_id uuid;
+  v_check jsonb;
 begin
   -- First arrival: the insert wins the key. A concurrent first arrival waits here for the
   -- winner's commit, then finds the row below.
@@ -48,7 +50,20 @@ begin
 
   if found then
     if v_allowed then
-      return ledger_private.outcome('processed', null, null, 'processed', 1, 1, 0, 0, 0);
+      -- Processed means posted: a posting rule it breaks holds the key instead.
+      if v_kind <> 'none' then
+        v_check := ledger_private.post_key(p_envelope, p_raw_id, p_at);
+      end if;
+      if v_check is null then
+        return ledger_private.outcome('processed', null, null, 'processed', 1, 1, 0, 0, 0);
+      end if;
+      v_exception_id := gen_random_uuid();
+      update ledger.events_processed k
+      set status = 'quarantined', canonical_raw_id = null, canonical_fingerprint = null, canonical_payload = null, open_exception_id = v_exception_id
+      where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
+      perform ledger_private.open_exception(v_exception_id, p_tenant_id, p_idempotency_key, v_check ->> 'reason_code', p_raw_id,
+        v_check -> 'details', null, p_at, p_envelope);
+      return ledger_private.outcome('quarantined', v_check ->> 'reason_code', v_exception_id, 'quarantined', 1, 0, 1, 0, 1);
     end if;
     perform ledger_private.open_exception(v_key.open_exception_id, p_tenant_id, p_idempotency_key, 'UNKNOWN_EVENT_TYPE',
       p_raw_id, jsonb_build_object('event_type', p_event_type), null, p_at, p_envelope);

@@ -66,7 +66,8 @@ create or replace function ledger_private.take_new_keys(
   p_refusals jsonb[],
   out answers ledger.ingest_answer[],
   out positions integer[],
-  out rest ledger_private.batch_item[]
+  out rest ledger_private.batch_item[],
+  out postings ledger_private.batch_item[]
 )
 language plpgsql
 volatile
@@ -85,7 +86,7 @@ begin
     -- list of what is wrong.
     select i.item::integer as item, i.envelope, r.refusal, r.bound, coalesce(p_sources[i.item], 'sql') as source,
            p_api_key_ids[i.item] as api_key_id,
-           exists (select from ledger.event_types et where et.event_type = upper(i.envelope ->> 'event_type') and et.enabled) as allowed,
+           (select et.posting from ledger.event_types et where et.event_type = upper(i.envelope ->> 'event_type') and et.enabled) as posting,
            case when r.refusal is not null then (r.refusal ->> 'status')::integer
                 when r.bound is not null and jsonb_typeof(i.envelope -> 'tenant_id') = 'string' and i.envelope ->> 'tenant_id' <> r.bound then 403
                 when ledger_private.envelope_shape_ok(i.envelope)
@@ -95,7 +96,7 @@ begin
     cross join lateral (select p_refusals[i.item] as refusal, p_bound[i.item] as bound) r
   ), items as (
     -- Bronze numbers in the call's order: nextval runs as the sorted rows come.
-    select j.*,
+    select j.*, j.posting is not null as allowed, j.posting is not null and j.posting <> 'none' as posts,
            case when j.status is null then j.envelope ->> 'tenant_id'
                 else coalesce(j.bound, j.refusal ->> 'tenant_id',
                               case when jsonb_typeof(j.envelope -> 'tenant_id') = 'string' then j.envelope ->> 'tenant_id' end) end as tenant_id,
@@ -104,7 +105,7 @@ begin
            upper(j.envelope ->> 'event_type') as event_type,
            case when j.status is null then ledger_private.fingerprint(j.envelope) end as fingerprint,
            case when j.status is null then nextval('ledger.events_raw_raw_id_seq') end as raw_id,
-           case when j.status is null and not j.allowed then gen_random_uuid() end as exception_id,
+           case when j.status is null and j.posting is null then gen_random_uuid() end as exception_id,
            clock_timestamp() as received_at
     from (select * from judged order by item) j
   ), firsts as (
@@ -124,8 +125,12 @@ begin
     order by f.tenant_id, f.idempotency_key
     on conflict (tenant_id, idempotency_key) do nothing
     returning k.tenant_id, k.idempotency_key
-  ), won as (
+  ), taken_all as (
     select f.* from taken t join firsts f on f.tenant_id = t.tenant_id and f.idempotency_key = t.idempotency_key
+  ), won as (
+    -- First arrivals that post are decided after this statement, one at a time in the call's
+    -- order (ledger_private.settle_posting): posting rules depend on what was posted before.
+    select t.* from taken_all t where not t.posts
   ), bronze as (
     insert into ledger.events_raw
       (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, reason_code, exception_id, received_at)
@@ -178,8 +183,12 @@ begin
   select array_agg(a.answer order by a.item), array_agg(a.item order by a.item),
          (select array_agg(row(i.item, i.envelope, i.tenant_id, i.idempotency_key, i.event_type, i.fingerprint, i.allowed, i.raw_id,
                                i.received_at, i.source, i.api_key_id, null, null, null, null)::ledger_private.batch_item order by i.item)
-          from items i left join won w on w.item = i.item where i.status is null and w.item is null)
-  into answers, positions, rest
+          from items i left join taken_all w on w.item = i.item where i.status is null and w.item is null)
+         ,
+         (select array_agg(row(t.item, t.envelope, t.tenant_id, t.idempotency_key, t.event_type, t.fingerprint, t.allowed, t.raw_id,
+                               t.received_at, t.source, t.api_key_id, null, null, null, null)::ledger_private.batch_item order by t.item)
+          from taken_all t where t.posts)
+  into answers, positions, rest, postings
   from (
     select w.item, row(w.tenant_id, w.idempotency_key, w.raw_id, case when w.allowed then 'processed' else 'quarantined' end,
                        w.exception_id, case when w.allowed then null else 'UNKNOWN_EVENT_TYPE' end,
@@ -193,7 +202,59 @@ begin
 end
 $$;
 comment on function ledger_private.take_new_keys(jsonb[], text[], text[], uuid[], jsonb[]) is
-  'Step 1 of a set-based ingest: judges every arrival, takes the keys never seen with their first arrivals (in key order), records refusals and moves their counters; answers those (with their positions in the call) and returns the other accepted arrivals for step 2.';
+  'Step 1 of a set-based ingest: judges every arrival, takes the keys never seen with their first arrivals (in key order), records refusals and moves their counters; answers those (with their positions in the call), returns the first arrivals that post (to be settled one by one, in order) and the other accepted arrivals for step 2.';
+
+create or replace function ledger_private.settle_posting(p_item ledger_private.batch_item)
+returns ledger.ingest_answer
+language plpgsql
+volatile
+as $$
+declare
+  v_check jsonb;
+  v_reason text;
+  v_details jsonb;
+  v_exception_id uuid;
+begin
+  -- A first arrival that posts, its key taken as processed by step 1: posted, or held for the rule
+  -- it breaks, exactly as ledger_private.decide_outcome decides a single arrival; an unexpected
+  -- failure holds it as PROCESSING_ERROR (its posting's writes undone), the others go on.
+  begin
+    v_check := ledger_private.post_key(p_item.envelope, p_item.raw_id, p_item.received_at);
+  exception when others then
+    if ledger_private.is_transient_failure(sqlstate) then
+      raise;
+    end if;
+    v_check := jsonb_build_object('reason_code', 'PROCESSING_ERROR', 'details',
+                 jsonb_build_object('error', jsonb_build_object('sqlstate', sqlstate, 'message', sqlerrm)));
+  end;
+  if v_check is null then
+    insert into ledger.events_raw
+      (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, received_at)
+    values (p_item.tenant_id, p_item.raw_id, p_item.idempotency_key, p_item.event_type, p_item.envelope, p_item.fingerprint, 1,
+            p_item.source, 'processed', p_item.received_at);
+    perform ledger_private.bump_counters(p_item.tenant_id, p_events_raw => 1, p_processed => 1);
+    return row(p_item.tenant_id, p_item.idempotency_key, p_item.raw_id, 'processed', null, null, 'processed', 1, p_item.received_at,
+               201, null)::ledger.ingest_answer;
+  end if;
+  v_reason := v_check ->> 'reason_code';
+  v_details := v_check -> 'details';
+  v_exception_id := gen_random_uuid();
+  update ledger.events_processed k
+  set status = 'quarantined', canonical_raw_id = null, canonical_fingerprint = null, canonical_payload = null, open_exception_id = v_exception_id
+  where k.tenant_id = p_item.tenant_id and k.idempotency_key = p_item.idempotency_key;
+  perform ledger_private.open_exception(v_exception_id, p_item.tenant_id, p_item.idempotency_key, v_reason, p_item.raw_id, v_details,
+    null, p_item.received_at, p_item.envelope);
+  insert into ledger.events_raw
+    (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, reason_code, exception_id, received_at)
+  values (p_item.tenant_id, p_item.raw_id, p_item.idempotency_key, p_item.event_type, p_item.envelope, p_item.fingerprint, 1,
+          p_item.source, 'quarantined', v_reason, v_exception_id, p_item.received_at);
+  perform ledger_private.bump_counters(p_item.tenant_id, p_events_raw => 1, p_quarantined => 1, p_exceptions_open => 1);
+  return row(p_item.tenant_id, p_item.idempotency_key, p_item.raw_id, 'quarantined', v_exception_id, v_reason, 'quarantined', 1,
+             p_item.received_at, 202, null)::ledger.ingest_answer;
+end
+$$;
+comment on function ledger_private.settle_posting(ledger_private.batch_item) is
+  'Step 1b of a set-based ingest: a first arrival that posts, posted or held for the posting rule it breaks (or PROCESSING_ERROR), with its Bronze row and counters; its answer.';
 
 create or replace function ledger_private.ingest_set(
   p_envelopes jsonb[],
@@ -208,6 +269,8 @@ volatile
 as $$
 declare
   v_rest ledger_private.batch_item[];
+  v_postings ledger_private.batch_item[];
+  v_posting ledger_private.batch_item;
   -- Answers as they are decided, with the position of each in the call (two parallel arrays).
   v_answers ledger.ingest_answer[];
   v_order integer[];
@@ -222,8 +285,32 @@ begin
   end if;
   begin
     -- 1. Judge every arrival; take new keys with their first arrivals; record refusals.
-    select t.answers, t.positions, t.rest into v_answers, v_order, v_rest
+    select t.answers, t.positions, t.rest, t.postings into v_answers, v_order, v_rest, v_postings
     from ledger_private.take_new_keys(p_envelopes, p_bound, p_sources, p_api_key_ids, p_refusals) t;
+
+    -- 1b. First arrivals that post, one at a time in the call's order, after taking every
+    -- transaction lock they need in one order (as concurrent calls do). A later arrival of an
+    -- existing key is decided in step 2, after them; should one come before a posting that can heal
+    -- its key (a key held for MISSING_REFERENCE), that order matters, and the call goes one by one.
+    if v_postings is not null then
+      if exists (select from unnest(v_rest) r join ledger.exceptions e
+                   on e.tenant_id = r.tenant_id and e.idempotency_key = r.idempotency_key and e.status = 'open' and e.reason_code = 'MISSING_REFERENCE'
+                 where r.item < (select max(p.item) from unnest(v_postings) p)) then
+        raise exception using errcode = 'LSI01', message = 'a later arrival of a waiting key comes before a posting that may heal it';
+      end if;
+      perform pg_advisory_xact_lock(l.id)
+      from (select distinct ledger_private.txn_lock(p.tenant_id, s.store_id, s.txn_id) as id
+            from unnest(v_postings) p
+            cross join lateral (values (p.envelope ->> 'store_id', p.envelope ->> 'txn_id'),
+                                       (coalesce(nullif(p.envelope ->> 'original_store_id', ''), p.envelope ->> 'store_id'),
+                                        p.envelope ->> 'original_txn_id')) s(store_id, txn_id)
+            where s.txn_id is not null
+            order by 1) l;
+      foreach v_posting in array v_postings loop
+        v_answers := v_answers || ledger_private.settle_posting(v_posting);
+        v_order := v_order || v_posting.item;
+      end loop;
+    end if;
 
 
     -- 2. Everything else. The keys step 1 took now exist like any other, with their first arrival.
@@ -331,12 +418,14 @@ begin
     if ledger_private.is_transient_failure(sqlstate) then
       raise;
     end if;
-    -- One by one, in order: each arrival with its own PROCESSING_ERROR safety. Counted in the
-    -- transaction (ledger.ingest_fallbacks) and logged: it is correct, but slow, and means a bug
-    -- or a failing arrival.
-    raise warning using message = format('set-based ingest failed (%s: %s); ingesting %s arrivals one by one', sqlstate, sqlerrm,
-      cardinality(p_envelopes));
-    perform set_config('ledger.ingest_fallbacks', (coalesce(nullif(current_setting('ledger.ingest_fallbacks', true), ''), '0')::integer + 1)::text, true);
+    -- One by one, in order: each arrival with its own PROCESSING_ERROR safety. Unless the order
+    -- asked for it (LSI01), counted in the transaction (ledger.ingest_fallbacks) and logged: it is
+    -- correct, but slow, and means a bug or a failing arrival.
+    if sqlstate <> 'LSI01' then
+      raise warning using message = format('set-based ingest failed (%s: %s); ingesting %s arrivals one by one', sqlstate, sqlerrm,
+        cardinality(p_envelopes));
+      perform set_config('ledger.ingest_fallbacks', (coalesce(nullif(current_setting('ledger.ingest_fallbacks', true), ''), '0')::integer + 1)::text, true);
+    end if;
     v_answers := null;
     v_order := null;
     for v_item in 1 .. coalesce(cardinality(p_envelopes), 0) loop

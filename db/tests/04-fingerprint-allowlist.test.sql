@@ -5,10 +5,10 @@ select plan(7);
 
 select tests.make_tenant('t_fingerprint');
 select tests.as_producer('t_fingerprint');
-select tests.arrive('compact', '{"schema_version":"1.0","tenant_id":"t_fingerprint","store_id":"s1","source_system":"pos_sim","event_id":"k1","event_type":"SALE","occurred_at":"2026-02-25T00:00:00Z","txn_id":"t1","total_amount":42.5}');
+select tests.arrive('compact', '{"schema_version":"1.0","tenant_id":"t_fingerprint","store_id":"s1","source_system":"pos_sim","event_id":"k1","event_type":"SALE","occurred_at":"2026-02-25T00:00:00Z","txn_id":"t1","currency":"USD","total_amount":42.5}');
 select tests.arrive('reordered', '{ "total_amount" : 42.5, "txn_id" : "t1", "occurred_at" : "2026-02-25T00:00:00Z",
   "event_type" : "SALE", "event_id" : "k1", "source_system" : "pos_sim", "store_id" : "s1", "tenant_id" : "t_fingerprint",
-  "schema_version" : "1.0" }');
+  "schema_version" : "1.0", "currency" : "USD" }');
 select tests.arrive('extra field', tests.envelope('t_fingerprint', 'k2'));
 select tests.arrive('extra field changed', tests.envelope('t_fingerprint', 'k2', '{"line_items": [{"sku": "SKU-AAA", "qty": 2, "amount": 30.0}]}'));
 select tests.arrive('case of type', tests.envelope('t_fingerprint', 'k3', '{"event_type": "Sale"}'));

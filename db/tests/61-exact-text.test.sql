@@ -11,7 +11,7 @@ select is_empty($$
 $$, 'every jsonb column of a ledger table has its _text function');
 
 select tests.make_tenant('t_exact');
-select ledger.ingest_event(tests.envelope('t_exact', 'exact-1', '{"total_amount": 12345678901234567890123.45, "tax": 40.0}'));
+select ledger.ingest_event(tests.envelope('t_exact', 'exact-1', '{"total_amount": 12345678901234567890123.45, "tax": 40.0, "line_items": [{"sku": "SKU-AAA", "qty": 1, "amount": 12345678901234567890123.45}]}'));
 select matches((select ledger.events_raw_payload_text(r) from ledger.events_raw r where r.tenant_id = 't_exact'),
   '"total_amount": 12345678901234567890123\.45', 'a number beyond a double, as written');
 select matches((select ledger.events_processed_canonical_payload_text(k) from ledger.events_processed k where k.tenant_id = 't_exact'),

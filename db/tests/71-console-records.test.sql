@@ -6,7 +6,7 @@ select plan(14);
 
 select tests.make_tenant('t_console_one');
 select tests.as_producer('t_console_one');
-select tests.arrive('k1', tests.envelope('t_console_one', 'k1', '{"total_amount": 12345678901234567890123.45, "line_items": [{"sku": "A", "qty": 1, "amount": 40.0}]}'));
+select tests.arrive('k1', tests.envelope('t_console_one', 'k1', '{"total_amount": 12345678901234567890123.45, "line_items": [{"sku": "A", "qty": 1, "amount": 40.0}, {"sku": "B", "qty": 1, "amount": 12345678901234567890083.45}]}'));
 select tests.arrive('k1 conflict', tests.envelope('t_console_one', 'k1', '{"total_amount": 0.10}'));
 select tests.as_owner();
 
