@@ -16,6 +16,7 @@ import { adminApiRoutes } from './routes/admin-api.js';
 import { adminConsole } from './admin-console.js';
 import { mountGraphql } from './graphql.js';
 import { LIMITS, type Limits } from './limits.js';
+import { coalescingFromEnv, IngestCoalescer, type CoalescingOptions } from './ingest-coalescer.js';
 
 export interface EdgeOptions {
   pool: pg.Pool;
@@ -27,6 +28,8 @@ export interface EdgeOptions {
    * the request schemas (schemas.ts) are the process's.
    */
   limits?: Partial<Limits>;
+  /** Coalescing of single arrivals other than the environment's (INGEST_COALESCE…). */
+  coalescing?: Partial<CoalescingOptions>;
 }
 
 export interface Edge {
@@ -34,6 +37,8 @@ export interface Edge {
   db: Database;
   metrics: Metrics;
   limits: Limits;
+  /** Null when coalescing is off. */
+  coalescer: IngestCoalescer | null;
   close(): Promise<void>;
 }
 
@@ -55,10 +60,12 @@ function methodNotAllowed(req: Request): void {
   }
 }
 
-export async function createEdge({ pool, logger, authCacheMs, limits: overrides }: EdgeOptions): Promise<Edge> {
+export async function createEdge({ pool, logger, authCacheMs, limits: overrides, coalescing }: EdgeOptions): Promise<Edge> {
   const limits: Limits = { ...LIMITS, ...overrides };
   const db = new Database(pool);
   const metrics = createMetrics(db);
+  const coalescingOptions = { ...coalescingFromEnv(pool), ...coalescing };
+  const coalescer = coalescingOptions.enabled ? new IngestCoalescer(db, metrics, coalescingOptions) : null;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -70,7 +77,7 @@ export async function createEdge({ pool, logger, authCacheMs, limits: overrides 
 
   app.use(docsRoutes());
   app.use(healthRoutes(db, pool));
-  app.use(eventRoutes(db, metrics, limits));
+  app.use(eventRoutes(db, metrics, limits, coalescer));
   app.use(exceptionRoutes(db, limits));
   app.use(metricsRoutes(metrics));
   app.use(adminApiRoutes(db));
@@ -83,5 +90,5 @@ export async function createEdge({ pool, logger, authCacheMs, limits: overrides 
   });
   app.use(errorHandler);
 
-  return { app, db, metrics, limits, close: () => graphql.close() };
+  return { app, db, metrics, limits, coalescer, close: () => graphql.close() };
 }
