@@ -7,14 +7,14 @@
 // WAL flush, statements, plans) are paid once for all its arrivals. Nobody is answered before the
 // call returns, that is before the transaction holding the arrival has committed.
 //
-// A failed call is retried only when it is known that nothing of it was committed: the pool gave
-// no connection (nothing was sent), or PostgreSQL answered a transient error (40001, 40P01, 55P03,
-// 57014, 53xxx) with severity ERROR, which rolls the call's implicit transaction back. Then a call
-// of several arrivals is split in two halves, each retried as a call of its own; a single arrival
-// is retried after a short pause. A connection lost while the call was under way has an unknown
-// outcome: retrying it could store the arrival twice and answer `duplicate` to an arrival that was
-// in fact processed, so those arrivals are answered 503 and their producers retry, as without
-// coalescing.
+// A failed call is retried only when it is known that nothing of it was committed: the pool could
+// not connect (nothing was sent: the same call again after a pause), or PostgreSQL answered a
+// transient error (40001, 40P01, 55P03, 57014, 53xxx) with severity ERROR, which rolls the call's
+// implicit transaction back: a call of several arrivals is then split in two halves, each retried
+// as a call of its own, and a single arrival retried after a pause. A connection lost while the
+// call was under way has an unknown outcome: retrying it could store the arrival twice and answer
+// `duplicate` to an arrival that was in fact processed, so those arrivals are answered 503 and their
+// producers retry, as without coalescing.
 import type { Arrival, Database } from './db/pool.js';
 import { NotSent } from './db/pool.js';
 import { unavailable } from './errors.js';
@@ -121,9 +121,11 @@ const NOT_QUERYABLE = /is not queryable/;
  */
 function retryOf(error: unknown): { way: 'again' | 'split'; code: string } | null {
   if (error instanceof NotSent) {
-    // A pool that gave no connection in time has made its arrivals wait that long already.
-    if (/timeout exceeded/i.test(String((error.reason as Error)?.message))) return null;
-    return { way: 'again', code: (error.reason as { code?: string })?.code ?? 'connect' };
+    // A server that refuses connections, or cannot take one now (starting, shutting down, full),
+    // may take one a moment later. A pool that gave no connection in time has made its arrivals
+    // wait that long already; a refused login stays refused.
+    const code = (error.reason as { code?: string })?.code;
+    return code && (/^E[A-Z]+$/.test(code) || /^(08|57P|53)/.test(code)) ? { way: 'again', code } : null;
   }
   const e = error as { code?: string; severity?: string; message?: string };
   if (typeof e?.message === 'string' && NOT_QUERYABLE.test(e.message) && !e.code) return { way: 'again', code: 'not_queryable' };
