@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { coalescingFromEnv, sharedDepth } from '../src/ingest-coalescer.js';
 import { startHarness, type Harness, type HttpAnswer } from './harness.js';
-import { APPLICATION, callStats, postText, producer, queueInOrder, waitFor, type Producer } from './coalescing-support.js';
+import { APPLICATION, callStats, plugEdge, postText, producer, queueInOrder, waitFor, type Producer } from './coalescing-support.js';
 import { countersAndCounts, envelope } from './support.js';
 
 let h: Harness;
@@ -144,33 +144,46 @@ describe('waiting for a call', () => {
 });
 
 test('concurrent shared calls over the same keys of four tenants: every arrival 2xx, attempts 1..n per key, counters equal counts', async () => {
-  const natural = await startHarness('coalesce_keys', { application_name: APPLICATION });
+  // Two calls at a time, of 50 arrivals at most: 400 arrivals queued behind two plugged calls go as
+  // eight calls, two at a time, each over keys of all four tenants that the other call holds too.
+  const shared = await startHarness('coalesce_keys', { application_name: APPLICATION }, undefined,
+    { coalescing: { calls: 2, maxArrivals: 50, queueTimeoutMs: 60_000 } });
   try {
-    const producers = await Promise.all(['coal_k1', 'coal_k2', 'coal_k3', 'coal_k4'].map((t) => producer(natural, t)));
+    const producers = await Promise.all(['coal_k1', 'coal_k2', 'coal_k3', 'coal_k4'].map((t) => producer(shared, t)));
     const send = (who: Producer, key: number, amount: number) =>
-      postText(natural, who.key, JSON.stringify(envelope(who.tenant, `k${key}`, { total_amount: amount })));
-    // Keys that exist, then rounds of arrivals over them and new ones in shuffled orders: every call
-    // locks existing keys and takes new ones, of several tenants, as others do the same.
+      postText(shared, who.key, JSON.stringify(envelope(who.tenant, `k${key}`, { total_amount: amount })));
     await Promise.all(producers.flatMap((who) => Array.from({ length: 10 }, (_, k) => send(who, k, 1))));
-    const before = await callStats(natural);
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    // Keys 0-9 exist, 10-19 are new; most arrivals repeat the first payload, some differ.
     const arrivals = Array.from({ length: 400 }, () => ({ who: producers[Math.floor(random() * 4)], key: Math.floor(random() * 20), amount: random() < 0.8 ? 1 : 2 }));
-    const answers = await Promise.all(arrivals.map((a) => send(a.who, a.key, a.amount)));
-    expect(answers.filter((a) => a.status >= 300).map((a) => `${a.status} ${a.text}`)).toEqual([]);
-    const after = await callStats(natural);
-    expect(after.calls - before.calls).toBeLessThan(400);
+    const plugged = await plugEdge(shared, await producer(shared, 'coal_k_plug'), 2);
+    const before = await callStats(shared);
+    const splits = async () => (await shared.edge.metrics.ingestCallRetries.get()).values
+      .filter((v) => v.labels.action === 'split').reduce((n, v) => n + v.value, 0);
+    const splitBefore = await splits();
+    let answers: Promise<HttpAnswer>[] = [];
+    try {
+      answers = arrivals.map((a) => send(a.who, a.key, a.amount));
+      await waitFor('400 arrivals queued', () => shared.edge.coalescer!.queued === 400);
+    } finally {
+      await plugged.unplug();
+    }
+    const answered = await Promise.all(answers);
+    expect(answered.filter((a) => a.status >= 300).map((a) => `${a.status} ${a.text}`)).toEqual([]);
+    // The two plugged calls and eight of 50; a call rolled back and split (a deadlock) commits as two.
+    expect((await callStats(shared)).calls - before.calls).toBe(2 + 8 + (await splits()) - splitBefore);
     for (const who of producers) {
-      const { rows } = await natural.owner.query(
+      const { rows } = await shared.owner.query(
         `select k.idempotency_key, k.arrivals, array_agg(r.attempt order by r.attempt) as attempts
          from ledger.events_processed k join ledger.events_raw r using (tenant_id, idempotency_key)
          where k.tenant_id = $1 group by 1, 2`, [who.tenant]);
       for (const row of rows) expect(row.attempts, row.idempotency_key).toEqual(Array.from({ length: row.arrivals }, (_, i) => i + 1));
-      const c = await countersAndCounts(natural.owner, who.tenant);
+      const c = await countersAndCounts(shared.owner, who.tenant);
       expect(c.health).toEqual(c.counted);
     }
   } finally {
-    await natural.close();
+    await shared.close();
   }
 }, 60_000);
 
