@@ -53,49 +53,127 @@ export function coalescingFromEnv(pool: { options: { max?: number; connectionTim
   };
 }
 
+const OBJECT = 1;
+const ARRAY = 2;
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isHex = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
 /**
- * Whether a text may share a call, and its nesting depth: only texts that jsonb holds as they are
- * and that the envelope rules can judge (no \u0000 or surrogate escape, no number near numeric's
- * limits, at most 64 levels). Anything else goes alone, through ledger.ingest_event, so that it is
- * answered and recorded exactly as it always was, and so that no text can make a call fail for
- * the others (a text nested past the parser's stack aborts the whole statement). Null: alone.
+ * Whether a text may share a call, and its nesting depth: a JSON grammar check (RFC 8259, as
+ * JSON.parse and PostgreSQL read it) that accepts only texts jsonb holds as they are and the
+ * envelope rules can judge: no \u0000 or surrogate escape, no number near numeric's limits (1000
+ * digits, or an exponent of four), at most 64 levels. Anything else (null) goes alone, through
+ * ledger.ingest_event, so that it is answered and recorded exactly as it always was, and so that
+ * no text can make a call fail for the others (a text nested past the parser's stack aborts the
+ * whole statement). Accepting only what JSON.parse accepts, it also spares the route a JSON.parse.
  */
 export function sharedDepth(text: string): number | null {
+  const n = text.length;
+  const kinds = new Uint8Array(65);
   let depth = 0;
   let deepest = 0;
-  let digits = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (++digits >= 1000) return null;
-      continue;
-    }
-    digits = 0;
-    if (c === 0x22) {
-      for (i++; i < n; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 0x22) break;
-        if (s === 0x5c && text.charCodeAt(++i) === 0x75) {
-          const unit = parseInt(text.slice(i + 1, i + 5), 16);
-          if (unit === 0 || (unit >= 0xd800 && unit <= 0xdfff)) return null;
-          i += 4;
-        }
+  let i = 0;
+  const skipSpace = () => { while (i < n && isSpace(text.charCodeAt(i))) i++; };
+  /** A string from its opening quote; false when it is not one, or holds what must go alone. */
+  const string = (): boolean => {
+    if (text.charCodeAt(i) !== 0x22) return false;
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) { i++; return true; }
+      if (c < 0x20) return false;
+      if (c !== 0x5c) continue;
+      const e = text.charCodeAt(++i);
+      if (e === 0x75) {
+        if (!(isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2)) && isHex(text.charCodeAt(i + 3)) && isHex(text.charCodeAt(i + 4)))) return false;
+        const unit = parseInt(text.slice(i + 1, i + 5), 16);
+        if (unit === 0 || (unit >= 0xd800 && unit <= 0xdfff)) return false;
+        i += 4;
+      } else if (!(e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74)) {
+        return false;
       }
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > deepest && (deepest = depth) > 64) return null;
-    } else if (c === 0x7d || c === 0x5d) {
+    }
+    return false;
+  };
+  /** A run of digits: how many (0: none). */
+  const digits = (): number => {
+    const from = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    return i - from;
+  };
+  const number = (): boolean => {
+    if (text.charCodeAt(i) === 0x2d) i++;
+    let count = 0;
+    if (text.charCodeAt(i) === 0x30) { i++; count = 1; } else if ((count = digits()) === 0) return false;
+    if (text.charCodeAt(i) === 0x2e) {
+      i++;
+      const fraction = digits();
+      if (fraction === 0) return false;
+      count += fraction;
+    }
+    if (count >= 1000) return false;
+    const e = text.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 0x2b || sign === 0x2d) i++;
+      const exponent = digits();
+      if (exponent === 0 || exponent >= 4) return false;
+    }
+    return true;
+  };
+  const literal = (word: string): boolean => {
+    if (!text.startsWith(word, i)) return false;
+    i += word.length;
+    return true;
+  };
+  /** After `{` or `,` in an object: a member name and its colon. */
+  const memberName = (): boolean => {
+    skipSpace();
+    if (!string()) return false;
+    skipSpace();
+    if (text.charCodeAt(i) !== 0x3a) return false;
+    i++;
+    return true;
+  };
+
+  for (;;) {
+    // A value.
+    skipSpace();
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > 64) return null;
+      if (depth > deepest) deepest = depth;
+      kinds[depth] = c === 0x7b ? OBJECT : ARRAY;
+      i++;
+      skipSpace();
+      const close = c === 0x7b ? 0x7d : 0x5d;
+      if (text.charCodeAt(i) !== close) {
+        if (c === 0x7b && !memberName()) return null;
+        continue;
+      }
+      i++;
       depth--;
-    } else if (c === 0x65 || c === 0x45) {
-      // An exponent: numeric holds up to about 1e131071; four digits or more go alone.
-      let j = i + 1;
-      if (text.charCodeAt(j) === 0x2b || text.charCodeAt(j) === 0x2d) j++;
-      let exponentDigits = 0;
-      while (j < n && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) { j++; exponentDigits++; }
-      if (exponentDigits >= 4) return null;
+    } else if (c === 0x22) {
+      if (!string()) return null;
+    } else if (c === 0x2d || isDigit(c)) {
+      if (!number()) return null;
+    } else if (!(literal('true') || literal('false') || literal('null'))) {
+      return null;
+    }
+    // After a value: the next one, the end of containers, or the end of the text.
+    for (;;) {
+      skipSpace();
+      if (depth === 0) return i === n ? deepest : null;
+      const next = text.charCodeAt(i++);
+      if (next === 0x2c) {
+        if (kinds[depth] === OBJECT && !memberName()) return null;
+        break;
+      }
+      if (next !== (kinds[depth] === OBJECT ? 0x7d : 0x5d)) return null;
+      depth--;
     }
   }
-  return deepest;
 }
 
 interface Waiting {

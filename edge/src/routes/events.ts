@@ -107,14 +107,18 @@ export function eventRoutes(db: Database, metrics: Metrics, limits: Limits, coal
   const eventBody = { limitBytes: limits.eventBodyBytes, timeoutMs: limits.bodyTimeoutMs };
   router.post('/v1/events', requireRole('producer'), requireJson, jsonText(eventBody), async (req: Request, res: Response) => {
     const text = req.body as string;
-    const envelope = parseJson(text) as Record<string, unknown> | null;
+    // A text that may share a call has passed a JSON grammar check already: JSON.parse only when
+    // the header is to be compared, or the text may not be JSON at all (a 400).
+    const depth = coalescer ? sharedDepth(text) : null;
     const header = req.get('idempotency-key');
-    if (header !== undefined && (envelope === null || typeof envelope !== 'object' || header !== envelope.event_id)) {
-      throw new HttpProblem(422, titleOf(422), 'the Idempotency-Key header must equal the envelope\'s event_id',
-        [{ path: 'Idempotency-Key', message: 'must equal event_id' }]);
+    if (depth === null || header !== undefined) {
+      const envelope = parseJson(text) as Record<string, unknown> | null;
+      if (header !== undefined && (envelope === null || typeof envelope !== 'object' || header !== envelope.event_id)) {
+        throw new HttpProblem(422, titleOf(422), 'the Idempotency-Key header must equal the envelope\'s event_id',
+          [{ path: 'Idempotency-Key', message: 'must equal event_id' }]);
+      }
     }
     const key = res.locals.apiKey!;
-    const depth = coalescer ? sharedDepth(text) : null;
     const answer = depth === null ? await db.ingestEvent(callerOf(key), text, 'http')
       : await coalescer!.ingest({ text, depth, tenantId: key.tenantId!, keyId: key.keyId });
     if (answer.status >= 400) throw refusalOf(answer, key);
