@@ -87,6 +87,29 @@ export function openApiDocument() {
           responses: { 200: json('The exception', ref('Exception')), ...common, 404: problem('Unknown'), 409: problem('Resolved'), 422: problem('Bad request') },
         },
       },
+      '/admin/api/me': {
+        get: { summary: 'The console: who the key is', tags: ['console'], security: auth, responses: { 200: { description: '{id, name, role, actor}' }, ...common } },
+      },
+      '/admin/api/stats': {
+        get: { summary: 'The console dashboard: counts, arrivals per minute, open exceptions by reason, the oldest', tags: ['console'], security: auth,
+          responses: { 200: { description: 'JSON, numbers exact' }, ...common } },
+      },
+      '/admin/api/{resource}': {
+        get: {
+          summary: 'The console: a list (ra-data-simple-rest)', tags: ['console'], security: auth,
+          description: 'Resources: exceptions, events, idempotency-keys (alias keys), audit-log, rejections. Query sort=["field","ASC"|"DESC"], range=[start,end] (inclusive), filter={"field":value}; answers a JSON array and Content-Range.',
+          parameters: [{ name: 'resource', in: 'path', required: true, schema: { type: 'string' } },
+            ...['sort', 'range', 'filter'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description: 'JSON' }))],
+          responses: { 200: { description: 'A JSON array of records, each with an id' }, ...common, 404: problem('No such resource'), 422: problem('Bad query') },
+        },
+      },
+      '/admin/api/{resource}/{id}': {
+        get: {
+          summary: 'The console: one record', tags: ['console'], security: auth,
+          parameters: [{ name: 'resource', in: 'path', required: true, schema: { type: 'string' } }, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The record, numbers exact' }, ...common, 404: problem('Unknown'), 422: problem('Malformed id') },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', tags: ['operators'], security: auth, responses: { 200: { description: 'text/plain exposition format' }, ...common } } },
       '/graphql': { post: { summary: 'PostGraphile over the ledger (GraphiQL at /graphiql)', tags: ['operators', 'producers'], security: auth, responses: { 200: { description: 'GraphQL response' } } } },
     },

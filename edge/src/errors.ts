@@ -12,10 +12,15 @@ export class HttpProblem extends Error {
     readonly detail?: string,
     readonly errors?: FieldError[],
     readonly headers: Record<string, string> = {},
+    /** A reason the contract names (REPLAY_VALIDATION_FAILED): the problem's `code` and its `type`. */
+    readonly code?: string,
   ) {
     super(detail ?? title);
   }
 }
+
+/** Reasons the contract names for errors of our SQLSTATEs. */
+const REASON_OF_SQLSTATE: Record<string, string> = { LSR01: 'REPLAY_VALIDATION_FAILED' };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -87,7 +92,8 @@ export function toProblem(error: unknown): HttpProblem {
   const errors = ours ? parseErrors(e.detail) : undefined;
   // Our own functions' messages are written for clients; PostgreSQL's own are not shown.
   const detail = ours ? e.message : defaultDetail(code!);
-  return new HttpProblem(status, titleOf(status), detail, errors ?? (status === 422 ? [{ path: '', message: detail ?? 'invalid' }] : undefined));
+  return new HttpProblem(status, titleOf(status), detail, errors ?? (status === 422 ? [{ path: '', message: detail ?? 'invalid' }] : undefined),
+    {}, code ? REASON_OF_SQLSTATE[code] : undefined);
 }
 
 function defaultDetail(code: string): string {
@@ -105,13 +111,15 @@ export function unavailable(detail: string): HttpProblem {
 
 export function sendProblem(res: Response, problem: HttpProblem): void {
   const body: Record<string, unknown> = {
-    type: problem.status === 422 && problem.errors ? 'https://ledger-safe.dev/problems/validation' : 'about:blank',
+    type: problem.code ? `https://ledger-safe.dev/problems/${problem.code.toLowerCase().replace(/_/g, '-')}`
+      : problem.status === 422 && problem.errors ? 'https://ledger-safe.dev/problems/validation' : 'about:blank',
     title: problem.title,
     status: problem.status,
     detail: problem.detail,
     instance: res.req?.originalUrl,
     request_id: res.locals.requestId,
   };
+  if (problem.code) body.code = problem.code;
   if (problem.errors) body.errors = problem.errors;
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(body));

@@ -67,6 +67,7 @@ export function makeMaskError(GraphQLErrorCtor: GraphQLErrorClass, logger: pino.
       status: problem.status,
     };
     if (problem.errors && problem.status !== 500) extensions.errors = problem.errors;
+    if (problem.code) extensions.reason = problem.code;
     return new GraphQLErrorCtor(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
   };
 }

@@ -71,6 +71,7 @@ export const Problem = {
   properties: {
     type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' },
     instance: { type: 'string' }, request_id: { type: 'string' }, errors: { $ref: '#/components/schemas/FieldErrors' },
+    code: { type: 'string', description: 'A reason the contract names, e.g. REPLAY_VALIDATION_FAILED (then `type` names it too).' },
   },
 } as const;
 
