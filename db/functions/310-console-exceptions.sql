@@ -1,6 +1,26 @@
 -- The console's exceptions: the queue as a list, and one exception with everything an operator
 -- needs to decide (ledger.exception_detail as `detail`).
 
+-- Until ingest records store_id when an exception opens, it is read from the opening arrival.
+create or replace function ledger_private.exception_store_id(p_exception ledger.exceptions)
+returns text
+language sql
+stable
+as $$
+  select coalesce(p_exception.store_id, (select r.payload ->> 'store_id' from ledger.events_raw r
+                                         where r.tenant_id = p_exception.tenant_id and r.raw_id = p_exception.raw_id))
+$$;
+comment on function ledger_private.exception_store_id(ledger.exceptions) is 'The store of the arrival that opened the exception.';
+
+create or replace function ledger_private.exception_age_seconds(p_exception ledger.exceptions)
+returns bigint
+language sql
+stable
+as $$
+  select case when p_exception.status = 'open' then floor(extract(epoch from now() - p_exception.opened_at))::bigint end
+$$;
+comment on function ledger_private.exception_age_seconds(ledger.exceptions) is 'How long an open exception has been open, in whole seconds (null once resolved).';
+
 create or replace function ledger_private.console_spec_exceptions()
 returns jsonb
 language sql
@@ -8,10 +28,15 @@ immutable
 as $$
   select jsonb_build_object(
     'from', 'ledger.exceptions e',
-    'record', $record$jsonb_build_object('id', e.exception_id) || to_jsonb(e)$record$,
+    'record', $record$jsonb_build_object('id', e.exception_id) || to_jsonb(e)
+      || jsonb_build_object('store_id', ledger_private.exception_store_id(e), 'age_seconds', ledger_private.exception_age_seconds(e))$record$,
     'whole', $whole$jsonb_build_object('detail', ledger.exception_detail(e.exception_id))$whole$,
     'filters', jsonb_build_object(
       'id', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
+      'exception_ids', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
+      'store_id', jsonb_build_object('column', 'ledger_private.exception_store_id(e)', 'type', 'text'),
+      'opened_before', jsonb_build_object('column', 'e.opened_at', 'type', 'timestamptz', 'compare', '<'),
+      'opened_after', jsonb_build_object('column', 'e.opened_at', 'type', 'timestamptz', 'compare', '>='),
       'status', jsonb_build_object('column', 'e.status', 'type', 'text'),
       'reason_code', jsonb_build_object('column', 'e.reason_code', 'type', 'text'),
       'tenant_id', jsonb_build_object('column', 'e.tenant_id', 'type', 'text'),
@@ -41,7 +66,7 @@ as $$
   select * from ledger_private.console_list(ledger_private.console_spec_exceptions(), filter, sort, descending, range_start, range_end)
 $$;
 comment on function ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint) is
-  E'@behavior -*\nThe console''s exception list (GET /admin/api/exceptions) as PostgreSQL''s JSON text: filter by id, status, reason_code, tenant_id, idempotency_key, assigned_to (null: unassigned), resolution_action, q (key or id contains); sort by id, opened_at, last_arrival_at, resolved_at, tenant_id, idempotency_key, reason_code, status, arrivals, assigned_to; range [start, end] inclusive.';
+  E'@behavior -*\nThe console''s exception list (GET /admin/api/exceptions) as PostgreSQL''s JSON text: filter by id (or exception_ids), status, reason_code, tenant_id, store_id, idempotency_key, assigned_to (null: unassigned), resolution_action, opened_before (opened strictly before), opened_after (opened at or after; both RFC 3339), q (key or id contains); sort by id, opened_at, last_arrival_at, resolved_at, tenant_id, idempotency_key, reason_code, status, arrivals, assigned_to; range [start, end] inclusive.';
 
 create or replace function ledger.get_console_exception(id text)
 returns text
@@ -55,5 +80,7 @@ $$;
 comment on function ledger.get_console_exception(text) is
   E'@behavior -*\nOne exception for the console (GET /admin/api/exceptions/:id, a UUID) as PostgreSQL''s JSON text, with ledger.exception_detail as `detail`; null when unknown.';
 
-revoke all on function ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) from public;
-grant execute on function ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) to ledger_readonly;
+revoke all on function ledger_private.exception_store_id(ledger.exceptions), ledger_private.exception_age_seconds(ledger.exceptions),
+  ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) from public;
+grant execute on function ledger_private.exception_store_id(ledger.exceptions), ledger_private.exception_age_seconds(ledger.exceptions),
+  ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) to ledger_readonly;
