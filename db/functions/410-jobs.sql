@@ -124,7 +124,7 @@ begin
 end
 $$;
 comment on function ledger.run_job_step(uuid, integer, integer) is
-  E'One step of a running job (job_id, or the oldest running job with work): in one transaction, up to max_items pending items (and no more after max_ms), each resolved under its own savepoint as a single resolve by the job''s creator would, audited with the job''s id. A step that finds nothing left finishes the job (succeeded, or failed when an item failed).\nAnswers {job_id, status, done, succeeded, failed, skipped, more}; more is false when this job needs no further step now; job_id null when no job has work. Safe to run from any number of workers at once.';
+  E'@behavior -*\nOne step of a running job (job_id, or the oldest running job with work): in one transaction, up to max_items pending items (and no more after max_ms), each resolved under its own savepoint as a single resolve by the job''s creator would, audited with the job''s id. A step that finds nothing left finishes the job (succeeded, or failed when an item failed).\nAnswers {job_id, status, done, succeeded, failed, skipped, more}; more is false when this job needs no further step now; job_id null when no job has work. Safe to run from any number of workers at once.';
 revoke all on function ledger.run_job_step(uuid, integer, integer) from public;
 grant execute on function ledger.run_job_step(uuid, integer, integer) to ledger_operator;
 
@@ -155,7 +155,7 @@ as $$
   where j.job_id = get_job.job_id
 $$;
 comment on function ledger.get_job(uuid, integer) is
-  'A job''s progress: {job_id, status, action, filter, matched, done, succeeded, failed, skipped, failures: [{exception_id, tenant_id, idempotency_key, reason, errors}] (the first failures_limit), failures_truncated, created_by, created_at, finished_at, cancelled_by}; null when unknown. Counted from its items.';
+  E'@behavior -*\nA job''s progress: {job_id, status, action, filter, matched, done, succeeded, failed, skipped, failures: [{exception_id, tenant_id, idempotency_key, reason, errors}] (the first failures_limit), failures_truncated, created_by, created_at, finished_at, cancelled_by}; null when unknown. Counted from its items.';
 revoke all on function ledger.get_job(uuid, integer) from public;
 grant execute on function ledger.get_job(uuid, integer) to ledger_readonly;
 
@@ -185,7 +185,7 @@ begin
 end
 $$;
 comment on function ledger.cancel_job(uuid) is
-  'Stops a running job: it waits for a step under way, and no step resolves anything of the job after it. What was done stays done; the rest stays pending. P0002 when unknown, 55000 when it has ended.';
+  E'@behavior -*\nStops a running job: it waits for a step under way, and no step resolves anything of the job after it. What was done stays done; the rest stays pending. P0002 when unknown, 55000 when it has ended.';
 revoke all on function ledger.cancel_job(uuid) from public;
 grant execute on function ledger.cancel_job(uuid) to ledger_operator;
 

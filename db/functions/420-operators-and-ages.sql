@@ -35,6 +35,6 @@ as $$
   order by c.reason_code
 $$;
 comment on function ledger.oldest_open_exceptions() is
-  'For every quarantine reason code: when its oldest open exception opened and how many seconds ago (0 when none is open). What /metrics exports as ledger_exception_oldest_open_seconds.';
+  E'@behavior -*\nFor every quarantine reason code: when its oldest open exception opened and how many seconds ago (0 when none is open). What /metrics exports as ledger_exception_oldest_open_seconds.';
 revoke all on function ledger.oldest_open_exceptions() from public;
 grant execute on function ledger.oldest_open_exceptions() to ledger_readonly;

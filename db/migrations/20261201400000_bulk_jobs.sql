@@ -2,7 +2,8 @@
 -- Bulk resolution is a job, and a job is rows: what was asked (ledger.jobs) and one row per
 -- matched exception (ledger.job_items) that a step moves from pending to its outcome in the same
 -- transaction as the resolution itself. Nothing of a job lives in an edge's memory, so a restart
--- loses nothing and a second worker finds the same state.
+-- loses nothing and a second worker finds the same state. REST (/v1/exceptions/bulk, /v1/jobs) is
+-- their interface; GraphQL does not show them (@behavior -*).
 
 create table ledger.jobs (
   job_id uuid primary key default gen_random_uuid(),
@@ -23,7 +24,7 @@ create table ledger.jobs (
   check ((status = 'running') = (finished_at is null)),
   check ((request_key is null) = (request_fingerprint is null))
 );
-comment on table ledger.jobs is 'Bulk resolutions (ledger.bulk_resolve with dry_run false): what was asked, by whom, and how it ended. Its items are in ledger.job_items.';
+comment on table ledger.jobs is E'@behavior -*\nBulk resolutions (ledger.bulk_resolve with dry_run false): what was asked, by whom, and how it ended. Its items are in ledger.job_items.';
 comment on column ledger.jobs.job_id is 'UUID of the job.';
 comment on column ledger.jobs.action is 'mark_resolved_no_replay, override_and_replay or assign: what each matched exception gets.';
 comment on column ledger.jobs.filter is 'The filter that matched the exceptions, as sent.';
@@ -58,7 +59,7 @@ create table ledger.job_items (
   check ((status = 'pending') = (done_at is null)),
   check ((status in ('failed', 'skipped')) = (reason_code is not null))
 );
-comment on table ledger.job_items is 'One row per exception a job matched, in the order its steps take them (tenant, key: the order every writer locks keys in).';
+comment on table ledger.job_items is E'@behavior -*\nOne row per exception a job matched, in the order its steps take them (tenant, key: the order every writer locks keys in).';
 comment on column ledger.job_items.position is '1-based place in the job.';
 comment on column ledger.job_items.exception_id is 'The exception.';
 comment on column ledger.job_items.idempotency_key is 'Its key, to show without a join.';

@@ -12,6 +12,8 @@ import { createMetrics, metricsRoutes, type Metrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { JobWorker, type JobWorkerOptions } from './jobs-worker.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { adminConsole } from './admin-console.js';
 import { mountGraphql } from './graphql.js';
@@ -21,12 +23,15 @@ export interface EdgeOptions {
   logger: pino.Logger;
   /** How long a key lookup is trusted: revocation takes effect within this time. */
   authCacheMs?: number;
+  /** The worker that runs bulk-resolution jobs in this process (false: none here). */
+  jobWorker?: JobWorkerOptions | false;
 }
 
 export interface Edge {
   app: Express;
   db: Database;
   metrics: Metrics;
+  worker: JobWorker | null;
   close(): Promise<void>;
 }
 
@@ -36,8 +41,11 @@ const ALLOWED: [RegExp, string[]][] = [
   [/^\/v1\/events\/batch$/, ['POST']],
   [/^\/v1\/health$/, ['GET', 'HEAD']],
   [/^\/v1\/exceptions$/, ['GET', 'HEAD']],
+  [/^\/v1\/exceptions\/bulk$/, ['POST']],
   [/^\/v1\/exceptions\/[^/]+$/, ['GET', 'HEAD']],
   [/^\/v1\/exceptions\/[^/]+\/(resolve|assign)$/, ['POST']],
+  [/^\/v1\/jobs\/[^/]+$/, ['GET', 'HEAD']],
+  [/^\/v1\/jobs\/[^/]+\/cancel$/, ['POST']],
   [/^\/(openapi\.json|docs|metrics)$/, ['GET', 'HEAD']],
 ];
 
@@ -48,8 +56,9 @@ function methodNotAllowed(req: Request): void {
   }
 }
 
-export async function createEdge({ pool, logger, authCacheMs }: EdgeOptions): Promise<Edge> {
+export async function createEdge({ pool, logger, authCacheMs, jobWorker = {} }: EdgeOptions): Promise<Edge> {
   const db = new Database(pool);
+  const worker = jobWorker === false ? null : new JobWorker(db, logger, jobWorker);
   const metrics = createMetrics(db);
   const app = express();
   app.disable('x-powered-by');
@@ -63,6 +72,7 @@ export async function createEdge({ pool, logger, authCacheMs }: EdgeOptions): Pr
   app.use(docsRoutes());
   app.use(healthRoutes(db, pool));
   app.use(eventRoutes(db, metrics));
+  app.use(jobRoutes(db, worker));
   app.use(exceptionRoutes(db));
   app.use(metricsRoutes(metrics));
   app.use(adminApiRoutes(db));
@@ -75,5 +85,13 @@ export async function createEdge({ pool, logger, authCacheMs }: EdgeOptions): Pr
   });
   app.use(errorHandler);
 
-  return { app, db, metrics, close: () => graphql.close() };
+  worker?.start();
+
+  return {
+    app, db, metrics, worker,
+    async close() {
+      await worker?.stop();
+      await graphql.close();
+    },
+  };
 }

@@ -83,7 +83,15 @@ export async function start(): Promise<void> {
   });
   // An idle connection dropped by the server (restart, failover) must not take the process down.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
-  const edge = await createEdge({ pool, logger });
+  const edge = await createEdge({
+    pool, logger,
+    jobWorker: process.env.JOB_WORKER === 'off' ? false : {
+      stepItems: Number(process.env.JOB_STEP_ITEMS ?? 25),
+      stepMs: Number(process.env.JOB_STEP_MS ?? 200),
+      pollMs: Number(process.env.JOB_POLL_MS ?? 1_000),
+      pauseMs: Number(process.env.JOB_STEP_PAUSE_MS ?? 0),
+    },
+  });
 
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';
