@@ -1,7 +1,8 @@
-# The edge and its CLI on Node 20. PostgreSQL is not in the image: DATABASE_URL names it (see
+# The edge and its CLI on Node 24, an LTS maintained until April 2028 that PostGraphile 5 supports
+# (its engines: Node 22 or later). PostgreSQL is not in the image: DATABASE_URL names it (see
 # docker-compose.yml); the embedded PostgreSQL of `npm start` is for machines without one.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts are skipped: `prepare` builds from sources not copied yet, and the embedded
@@ -10,7 +11,7 @@ RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build && npm run build:admin --if-present
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./

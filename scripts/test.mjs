@@ -34,8 +34,10 @@ try {
   });
   try {
     const json = JSON.parse(readFileSync(report, 'utf8'));
-    // A file whose setup failed counts as a failed suite with its tests merely skipped: count it.
-    const failed = json.numFailedTests + json.numFailedTestSuites;
+    // A file whose setup failed counts as a failed suite with its tests merely skipped: count it
+    // (once; a file or describe block with failing tests is counted by its tests).
+    const brokenFiles = json.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
+    const failed = json.numFailedTests + brokenFiles;
     vitest = { passed: json.numPassedTests, failed: failed + (status !== 0 && failed === 0 ? 1 : 0),
       skipped: json.numPendingTests + json.numTodoTests };
   } catch {

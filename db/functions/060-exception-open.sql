@@ -6,15 +6,18 @@ create or replace function ledger_private.open_exception(
   p_raw_id bigint,
   p_details jsonb,
   p_key_before jsonb,
-  p_at timestamptz
+  p_at timestamptz,
+  p_envelope jsonb
 )
 returns void
 language plpgsql
 volatile
 as $$
 begin
-  insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at)
-  values (p_tenant_id, p_exception_id, p_idempotency_key, p_reason_code, p_raw_id, coalesce(p_details, '{}'), p_at, p_at);
+  insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at,
+                                 store_id, txn_id, source_system, event_type)
+  values (p_tenant_id, p_exception_id, p_idempotency_key, p_reason_code, p_raw_id, coalesce(p_details, '{}'), p_at, p_at,
+          p_envelope ->> 'store_id', p_envelope ->> 'txn_id', p_envelope ->> 'source_system', upper(p_envelope ->> 'event_type'));
 
   insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
   values (p_tenant_id, p_at, 'system', 'exception.opened', 'exception', p_exception_id::text, p_exception_id,
@@ -23,7 +26,7 @@ begin
                              'idempotency_key', p_idempotency_key, 'raw_id', p_raw_id, 'key_status', 'quarantined'));
 end
 $$;
-comment on function ledger_private.open_exception(uuid, text, text, text, bigint, jsonb, jsonb, timestamptz) is 'Opens an exception holding a key, audited with actor system.';
+comment on function ledger_private.open_exception(uuid, text, text, text, bigint, jsonb, jsonb, timestamptz, jsonb) is 'Opens an exception holding a key, audited with actor system; it names the business fields of the opening envelope.';
 
 create or replace function ledger_private.key_state(p_key ledger.events_processed)
 returns jsonb

@@ -51,7 +51,7 @@ begin
       return ledger_private.outcome('processed', null, null, 'processed', 1, 1, 0, 0, 0);
     end if;
     perform ledger_private.open_exception(v_key.open_exception_id, p_tenant_id, p_idempotency_key, 'UNKNOWN_EVENT_TYPE',
-      p_raw_id, jsonb_build_object('event_type', p_event_type), null, p_at);
+      p_raw_id, jsonb_build_object('event_type', p_event_type), null, p_at, p_envelope);
     return ledger_private.outcome('quarantined', 'UNKNOWN_EVENT_TYPE', v_key.open_exception_id, 'quarantined', 1, 0, 1, 0, 1);
   end if;
 
@@ -72,7 +72,7 @@ begin
       jsonb_build_object('canonical_raw_id', v_key.canonical_raw_id,
                          'canonical_fingerprint', encode(v_key.canonical_fingerprint, 'hex'),
                          'fingerprint', encode(p_fingerprint, 'hex')),
-      ledger_private.key_state(v_key), p_at);
+      ledger_private.key_state(v_key), p_at, p_envelope);
     return ledger_private.outcome('quarantined', 'IDEMPOTENCY_CONFLICT', v_exception_id, 'quarantined', v_key.arrivals, -1, 1, 0, 1);
   elsif v_key.status = 'quarantined' then
     update ledger.exceptions e set arrivals = e.arrivals + 1, last_arrival_at = p_at
@@ -91,7 +91,8 @@ create or replace function ledger_private.quarantine_after_failure(
   p_event_type text,
   p_raw_id bigint,
   p_error jsonb,
-  p_at timestamptz
+  p_at timestamptz,
+  p_envelope jsonb
 )
 returns ledger_private.arrival_outcome
 language plpgsql
@@ -115,7 +116,7 @@ begin
     on conflict (tenant_id, idempotency_key) do nothing;
     if found then
       perform ledger_private.open_exception(v_exception_id, p_tenant_id, p_idempotency_key, 'PROCESSING_ERROR', p_raw_id,
-        jsonb_build_object('error', p_error), null, p_at);
+        jsonb_build_object('error', p_error), null, p_at, p_envelope);
       return ledger_private.outcome('quarantined', 'PROCESSING_ERROR', v_exception_id, 'quarantined', 1, 0, 1, 0, 1);
     end if;
     select * into strict v_key from ledger.events_processed k
@@ -135,13 +136,13 @@ begin
   set status = 'quarantined', open_exception_id = v_exception_id, arrivals = k.arrivals + 1, last_seen_at = p_at, updated_at = p_at
   where k.tenant_id = p_tenant_id and k.idempotency_key = p_idempotency_key;
   perform ledger_private.open_exception(v_exception_id, p_tenant_id, p_idempotency_key, 'PROCESSING_ERROR', p_raw_id,
-    jsonb_build_object('error', p_error), ledger_private.key_state(v_key), p_at);
+    jsonb_build_object('error', p_error), ledger_private.key_state(v_key), p_at, p_envelope);
   return ledger_private.outcome('quarantined', 'PROCESSING_ERROR', v_exception_id, 'quarantined', v_key.arrivals + 1,
           case v_key.status when 'processed' then -1 else 0 end, 1,
           case v_key.status when 'ignored' then -1 else 0 end, 1);
 end
 $$;
-comment on function ledger_private.quarantine_after_failure(text, text, text, bigint, jsonb, timestamptz) is 'When deciding failed unexpectedly: the key is held in an exception with reason PROCESSING_ERROR.';
+comment on function ledger_private.quarantine_after_failure(text, text, text, bigint, jsonb, timestamptz, jsonb) is 'When deciding failed unexpectedly: the key is held in an exception with reason PROCESSING_ERROR.';
 
 -- Lock and serialisation failures, shutdowns and resource exhaustion are not the arrival's fault:
 -- they abort the whole call so that the caller retries it, instead of quarantining the arrival.
@@ -178,7 +179,7 @@ begin
     end if;
     v_error := jsonb_build_object('sqlstate', sqlstate, 'message', sqlerrm);
     begin
-      v_outcome := ledger_private.quarantine_after_failure(v_tenant_id, v_idempotency_key, v_event_type, v_raw_id, v_error, v_at);
+      v_outcome := ledger_private.quarantine_after_failure(v_tenant_id, v_idempotency_key, v_event_type, v_raw_id, v_error, v_at, p_envelope);
     exception when others then
       if ledger_private.is_transient_failure(sqlstate) then
         raise;

@@ -58,6 +58,144 @@ $$;
 comment on function ledger_private.ingest_one(jsonb, text, text, uuid, jsonb) is
   'One arrival of a set-based call, alone, as ledger.ingest_event takes it (but answered rejected, and recorded, instead of raising): the path a call falls back to when its set-based step fails.';
 
+create or replace function ledger_private.take_new_keys(
+  p_envelopes jsonb[],
+  p_bound text[],
+  p_sources text[],
+  p_api_key_ids uuid[],
+  p_refusals jsonb[],
+  out answers ledger.ingest_answer[],
+  out positions integer[],
+  out rest ledger_private.batch_item[]
+)
+language plpgsql
+volatile
+-- Planner settings for this one statement over the call's arrivals, which live in arrays: the
+-- planner cannot know their size, guesses a handful, and would join its CTEs by nested loops that
+-- rescan them once per row (quadratic in the call's size); and a plan made anew for every call
+-- cost as much as a tenth of the call. Nothing here reads a large table but through an index.
+set enable_nestloop = off
+set plan_cache_mode = force_generic_plan
+as $$
+begin
+  with judged as (
+    -- The same order of checks as ledger.ingest_event: another tenant first, then the envelope.
+    -- The rules are one inlined expression and two joins (tenant, allowlist); only an invalid
+    -- envelope pays for the worded list of what is wrong.
+    select i.item::integer as item, i.envelope, r.refusal, r.bound, coalesce(p_sources[i.item], 'sql') as source,
+           p_api_key_ids[i.item] as api_key_id, et.event_type is not null as allowed,
+           case when r.refusal is not null then (r.refusal ->> 'status')::integer
+                when r.bound is not null and jsonb_typeof(i.envelope -> 'tenant_id') = 'string' and i.envelope ->> 'tenant_id' <> r.bound then 403
+                when ledger_private.envelope_shape_ok(i.envelope) and t.tenant_id is not null then null
+                when jsonb_array_length(ledger_private.envelope_errors(i.envelope)) > 0 then 422 end as status
+    from unnest(p_envelopes) with ordinality as i(envelope, item)
+    cross join lateral (select p_refusals[i.item] as refusal, p_bound[i.item] as bound) r
+    left join ledger.tenants t on t.tenant_id = i.envelope ->> 'tenant_id'
+    left join ledger.event_types et on et.event_type = upper(i.envelope ->> 'event_type') and et.enabled
+  ), items as (
+    -- Bronze numbers in the call's order: nextval runs as the sorted rows come.
+    select j.*,
+           case when j.status is null then j.envelope ->> 'tenant_id'
+                else coalesce(j.bound, j.refusal ->> 'tenant_id',
+                              case when jsonb_typeof(j.envelope -> 'tenant_id') = 'string' then j.envelope ->> 'tenant_id' end) end as tenant_id,
+           coalesce(case when jsonb_typeof(j.envelope -> 'event_id') = 'string' then j.envelope ->> 'event_id' end,
+                    j.refusal ->> 'event_id') as idempotency_key,
+           upper(j.envelope ->> 'event_type') as event_type,
+           case when j.status is null then ledger_private.fingerprint(j.envelope) end as fingerprint,
+           case when j.status is null then nextval('ledger.events_raw_raw_id_seq') end as raw_id,
+           case when j.status is null and not j.allowed then gen_random_uuid() end as exception_id,
+           clock_timestamp() as received_at
+    from (select * from judged order by item) j
+  ), firsts as (
+    select distinct on (i.tenant_id, i.idempotency_key) i.item, i.tenant_id, i.idempotency_key
+    from items i where i.status is null
+    order by i.tenant_id, i.idempotency_key, i.item
+  ), taken as (
+    -- A concurrent first arrival of the same key makes the insert wait for its commit, then do
+    -- nothing: this arrival is then decided in step 2.
+    insert into ledger.events_processed as k
+      (tenant_id, idempotency_key, status, event_type, canonical_raw_id, canonical_fingerprint, canonical_payload,
+       open_exception_id, arrivals, first_seen_at, last_seen_at, updated_at)
+    select i.tenant_id, i.idempotency_key, case when i.allowed then 'processed' else 'quarantined' end, i.event_type,
+           case when i.allowed then i.raw_id end, case when i.allowed then i.fingerprint end, case when i.allowed then i.envelope end,
+           i.exception_id, 1, i.received_at, i.received_at, i.received_at
+    from firsts f join items i on i.item = f.item
+    order by f.tenant_id, f.idempotency_key
+    on conflict (tenant_id, idempotency_key) do nothing
+    returning k.tenant_id, k.idempotency_key
+  ), won as (
+    select i.* from taken t
+    join firsts f on f.tenant_id = t.tenant_id and f.idempotency_key = t.idempotency_key
+    join items i on i.item = f.item
+  ), bronze as (
+    insert into ledger.events_raw
+      (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, reason_code, exception_id, received_at)
+    select w.tenant_id, w.raw_id, w.idempotency_key, w.event_type, w.envelope, w.fingerprint, 1, w.source,
+           case when w.allowed then 'processed' else 'quarantined' end,
+           case when w.allowed then null else 'UNKNOWN_EVENT_TYPE' end, w.exception_id, w.received_at
+    from won w
+    order by w.item
+  ), held as (
+    insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at,
+                                   store_id, txn_id, source_system, event_type)
+    select w.tenant_id, w.exception_id, w.idempotency_key, 'UNKNOWN_EVENT_TYPE', w.raw_id, jsonb_build_object('event_type', w.event_type),
+           w.received_at, w.received_at, w.envelope ->> 'store_id', w.envelope ->> 'txn_id', w.envelope ->> 'source_system', w.event_type
+    from won w where not w.allowed
+  ), audited as (
+    insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
+    select w.tenant_id, w.received_at, 'system', 'exception.opened', 'exception', w.exception_id::text, w.exception_id, null,
+           jsonb_build_object('exception_id', w.exception_id, 'status', 'open', 'reason_code', 'UNKNOWN_EVENT_TYPE',
+                              'idempotency_key', w.idempotency_key, 'raw_id', w.raw_id, 'key_status', 'quarantined')
+    from won w where not w.allowed
+  ), refused as (
+    select i.*,
+           case when i.refusal is not null then i.refusal ->> 'reason_code'
+                when i.status = 403 then 'TENANT_MISMATCH' else 'INVALID_ENVELOPE' end as reason_code,
+           case when i.refusal is not null then i.refusal -> 'errors'
+                when i.status = 403 then jsonb_build_array(jsonb_build_object('path', 'tenant_id', 'message', 'not the tenant of this key'))
+                else ledger_private.envelope_errors(i.envelope) end as errors,
+           exists (select from ledger.tenants t where t.tenant_id = i.tenant_id) as recorded
+    from items i where i.status is not null
+  ), rejected as (
+    insert into ledger.rejections (tenant_id, received_at, source, http_status, reason_code, idempotency_key, errors, body_excerpt, api_key_id)
+    select x.tenant_id, x.received_at, x.source, x.status, x.reason_code, left(x.idempotency_key, 255), x.errors,
+           coalesce(x.refusal ->> 'body_excerpt', left(x.envelope::text, 4096)), x.api_key_id
+    from refused x where x.recorded
+    order by x.item
+  ), counted as (
+    insert into ledger_private.tenant_counters as c (tenant_id, shard, events_raw, rejections, exceptions_open, processed, quarantined)
+    select d.tenant_id, pg_backend_pid() % 64, d.events_raw, d.rejections, d.held, d.processed, d.held
+    from (select m.tenant_id, count(*) filter (where m.raw_id is not null) as events_raw, count(*) filter (where m.raw_id is null) as rejections,
+                 count(*) filter (where m.allowed) as processed, count(*) filter (where not m.allowed) as held
+          from (select w.tenant_id, w.raw_id, w.allowed from won w
+                union all select x.tenant_id, null, null from refused x where x.recorded) m
+          group by m.tenant_id) d
+    order by d.tenant_id
+    on conflict (tenant_id, shard) do update set
+      events_raw = c.events_raw + excluded.events_raw, rejections = c.rejections + excluded.rejections,
+      exceptions_open = c.exceptions_open + excluded.exceptions_open, processed = c.processed + excluded.processed,
+      quarantined = c.quarantined + excluded.quarantined
+  )
+  select array_agg(a.answer order by a.item), array_agg(a.item order by a.item),
+         (select array_agg(row(i.item, i.envelope, i.tenant_id, i.idempotency_key, i.event_type, i.fingerprint, i.allowed, i.raw_id,
+                               i.received_at, i.source, i.api_key_id, null, null, null, null)::ledger_private.batch_item order by i.item)
+          from items i left join won w on w.item = i.item where i.status is null and w.item is null)
+  into answers, positions, rest
+  from (
+    select w.item, row(w.tenant_id, w.idempotency_key, w.raw_id, case when w.allowed then 'processed' else 'quarantined' end,
+                       w.exception_id, case when w.allowed then null else 'UNKNOWN_EVENT_TYPE' end,
+                       case when w.allowed then 'processed' else 'quarantined' end, 1, w.received_at,
+                       case when w.allowed then 201 else 202 end, null)::ledger.ingest_answer as answer
+    from won w
+    union all
+    select x.item, row(x.tenant_id, x.idempotency_key, null, 'rejected', null, null, null, null, x.received_at, x.status, x.errors)::ledger.ingest_answer
+    from refused x
+  ) a;
+end
+$$;
+comment on function ledger_private.take_new_keys(jsonb[], text[], text[], uuid[], jsonb[]) is
+  'Step 1 of a set-based ingest: judges every arrival, takes the keys never seen with their first arrivals (in key order), records refusals and moves their counters; answers those (with their positions in the call) and returns the other accepted arrivals for step 2.';
+
 create or replace function ledger_private.ingest_set(
   p_envelopes jsonb[],
   p_bound text[] default null,
@@ -78,118 +216,9 @@ declare
 begin
   begin
     -- 1. Judge every arrival; take new keys with their first arrivals; record refusals.
-    with judged as (
-      -- The same order of checks as ledger.ingest_event: another tenant first, then the envelope.
-      -- The rules are one inlined expression and two joins (tenant, allowlist); only an invalid
-      -- envelope pays for the worded list of what is wrong.
-      select i.item::integer as item, i.envelope, r.refusal, r.bound, coalesce(p_sources[i.item], 'sql') as source,
-             p_api_key_ids[i.item] as api_key_id, et.event_type is not null as allowed,
-             case when r.refusal is not null then (r.refusal ->> 'status')::integer
-                  when r.bound is not null and jsonb_typeof(i.envelope -> 'tenant_id') = 'string' and i.envelope ->> 'tenant_id' <> r.bound then 403
-                  when ledger_private.envelope_shape_ok(i.envelope) and t.tenant_id is not null then null
-                  when jsonb_array_length(ledger_private.envelope_errors(i.envelope)) > 0 then 422 end as status
-      from unnest(p_envelopes) with ordinality as i(envelope, item)
-      cross join lateral (select p_refusals[i.item] as refusal, p_bound[i.item] as bound) r
-      left join ledger.tenants t on t.tenant_id = i.envelope ->> 'tenant_id'
-      left join ledger.event_types et on et.event_type = upper(i.envelope ->> 'event_type') and et.enabled
-    ), items as (
-      -- Bronze numbers in the call's order: nextval runs as the sorted rows come.
-      select j.*,
-             case when j.status is null then j.envelope ->> 'tenant_id'
-                  else coalesce(j.bound, j.refusal ->> 'tenant_id',
-                                case when jsonb_typeof(j.envelope -> 'tenant_id') = 'string' then j.envelope ->> 'tenant_id' end) end as tenant_id,
-             coalesce(case when jsonb_typeof(j.envelope -> 'event_id') = 'string' then j.envelope ->> 'event_id' end,
-                      j.refusal ->> 'event_id') as idempotency_key,
-             upper(j.envelope ->> 'event_type') as event_type,
-             case when j.status is null then ledger_private.fingerprint(j.envelope) end as fingerprint,
-             case when j.status is null then nextval('ledger.events_raw_raw_id_seq') end as raw_id,
-             case when j.status is null and not j.allowed then gen_random_uuid() end as exception_id,
-             clock_timestamp() as received_at
-      from (select * from judged order by item) j
-    ), firsts as (
-      select distinct on (i.tenant_id, i.idempotency_key) i.item, i.tenant_id, i.idempotency_key
-      from items i where i.status is null
-      order by i.tenant_id, i.idempotency_key, i.item
-    ), taken as (
-      -- A concurrent first arrival of the same key makes the insert wait for its commit, then do
-      -- nothing: this arrival is then decided in step 2.
-      insert into ledger.events_processed as k
-        (tenant_id, idempotency_key, status, event_type, canonical_raw_id, canonical_fingerprint, canonical_payload,
-         open_exception_id, arrivals, first_seen_at, last_seen_at, updated_at)
-      select i.tenant_id, i.idempotency_key, case when i.allowed then 'processed' else 'quarantined' end, i.event_type,
-             case when i.allowed then i.raw_id end, case when i.allowed then i.fingerprint end, case when i.allowed then i.envelope end,
-             i.exception_id, 1, i.received_at, i.received_at, i.received_at
-      from firsts f join items i on i.item = f.item
-      order by f.tenant_id, f.idempotency_key
-      on conflict (tenant_id, idempotency_key) do nothing
-      returning k.tenant_id, k.idempotency_key
-    ), won as (
-      select i.* from taken t
-      join firsts f on f.tenant_id = t.tenant_id and f.idempotency_key = t.idempotency_key
-      join items i on i.item = f.item
-    ), bronze as (
-      insert into ledger.events_raw
-        (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result, reason_code, exception_id, received_at)
-      select w.tenant_id, w.raw_id, w.idempotency_key, w.event_type, w.envelope, w.fingerprint, 1, w.source,
-             case when w.allowed then 'processed' else 'quarantined' end,
-             case when w.allowed then null else 'UNKNOWN_EVENT_TYPE' end, w.exception_id, w.received_at
-      from won w
-      order by w.item
-    ), held as (
-      insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at)
-      select w.tenant_id, w.exception_id, w.idempotency_key, 'UNKNOWN_EVENT_TYPE', w.raw_id, jsonb_build_object('event_type', w.event_type),
-             w.received_at, w.received_at
-      from won w where not w.allowed
-    ), audited as (
-      insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
-      select w.tenant_id, w.received_at, 'system', 'exception.opened', 'exception', w.exception_id::text, w.exception_id, null,
-             jsonb_build_object('exception_id', w.exception_id, 'status', 'open', 'reason_code', 'UNKNOWN_EVENT_TYPE',
-                                'idempotency_key', w.idempotency_key, 'raw_id', w.raw_id, 'key_status', 'quarantined')
-      from won w where not w.allowed
-    ), refused as (
-      select i.*,
-             case when i.refusal is not null then i.refusal ->> 'reason_code'
-                  when i.status = 403 then 'TENANT_MISMATCH' else 'INVALID_ENVELOPE' end as reason_code,
-             case when i.refusal is not null then i.refusal -> 'errors'
-                  when i.status = 403 then jsonb_build_array(jsonb_build_object('path', 'tenant_id', 'message', 'not the tenant of this key'))
-                  else ledger_private.envelope_errors(i.envelope) end as errors,
-             exists (select from ledger.tenants t where t.tenant_id = i.tenant_id) as recorded
-      from items i where i.status is not null
-    ), rejected as (
-      insert into ledger.rejections (tenant_id, received_at, source, http_status, reason_code, idempotency_key, errors, body_excerpt, api_key_id)
-      select x.tenant_id, x.received_at, x.source, x.status, x.reason_code, left(x.idempotency_key, 255), x.errors,
-             coalesce(x.refusal ->> 'body_excerpt', left(x.envelope::text, 4096)), x.api_key_id
-      from refused x where x.recorded
-      order by x.item
-    ), counted as (
-      insert into ledger_private.tenant_counters as c (tenant_id, shard, events_raw, rejections, exceptions_open, processed, quarantined)
-      select d.tenant_id, pg_backend_pid() % 64, d.events_raw, d.rejections, d.held, d.processed, d.held
-      from (select m.tenant_id, count(*) filter (where m.raw_id is not null) as events_raw, count(*) filter (where m.raw_id is null) as rejections,
-                   count(*) filter (where m.allowed) as processed, count(*) filter (where not m.allowed) as held
-            from (select w.tenant_id, w.raw_id, w.allowed from won w
-                  union all select x.tenant_id, null, null from refused x where x.recorded) m
-            group by m.tenant_id) d
-      order by d.tenant_id
-      on conflict (tenant_id, shard) do update set
-        events_raw = c.events_raw + excluded.events_raw, rejections = c.rejections + excluded.rejections,
-        exceptions_open = c.exceptions_open + excluded.exceptions_open, processed = c.processed + excluded.processed,
-        quarantined = c.quarantined + excluded.quarantined
-    )
-    select array_agg(a.answer order by a.item), array_agg(a.item order by a.item),
-           (select array_agg(row(i.item, i.envelope, i.tenant_id, i.idempotency_key, i.event_type, i.fingerprint, i.allowed, i.raw_id,
-                                 i.received_at, i.source, i.api_key_id, null, null, null, null)::ledger_private.batch_item order by i.item)
-            from items i left join won w on w.item = i.item where i.status is null and w.item is null)
-    into v_answers, v_order, v_rest
-    from (
-      select w.item, row(w.tenant_id, w.idempotency_key, w.raw_id, case when w.allowed then 'processed' else 'quarantined' end,
-                         w.exception_id, case when w.allowed then null else 'UNKNOWN_EVENT_TYPE' end,
-                         case when w.allowed then 'processed' else 'quarantined' end, 1, w.received_at,
-                         case when w.allowed then 201 else 202 end, null)::ledger.ingest_answer as answer
-      from won w
-      union all
-      select x.item, row(x.tenant_id, x.idempotency_key, null, 'rejected', null, null, null, null, x.received_at, x.status, x.errors)::ledger.ingest_answer
-      from refused x
-    ) a;
+    select t.answers, t.positions, t.rest into v_answers, v_order, v_rest
+    from ledger_private.take_new_keys(p_envelopes, p_bound, p_sources, p_api_key_ids, p_refusals) t;
+
 
     -- 2. Everything else. The keys step 1 took now exist like any other, with their first arrival.
     if v_rest is not null then
@@ -246,11 +275,12 @@ begin
         left join opened o on o.tenant_id = s.tenant_id and o.idempotency_key = s.idempotency_key
         where k.tenant_id = s.tenant_id and k.idempotency_key = s.idempotency_key
       ), new_exceptions as (
-        insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, arrivals, opened_at, last_arrival_at)
+        insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, arrivals, opened_at, last_arrival_at,
+                                       store_id, txn_id, source_system, event_type)
         select o.tenant_id, o.exception_id, o.idempotency_key, 'IDEMPOTENCY_CONFLICT', o.raw_id,
                jsonb_build_object('canonical_raw_id', o.canonical_raw_id, 'canonical_fingerprint', encode(o.canonical_fingerprint, 'hex'),
                                   'fingerprint', encode(o.fingerprint, 'hex')),
-               o.n - o.r + 1, o.received_at, o.last_at
+               o.n - o.r + 1, o.received_at, o.last_at, o.envelope ->> 'store_id', o.envelope ->> 'txn_id', o.envelope ->> 'source_system', o.event_type
         from opened o
       ), joined_exceptions as (
         update ledger.exceptions e set arrivals = e.arrivals + s.n, last_arrival_at = s.last_at

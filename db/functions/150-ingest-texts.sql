@@ -44,7 +44,8 @@ create or replace function ledger_private.ingest_texts(
   p_depths integer[],
   p_bound text[],
   p_api_key_ids uuid[],
-  p_sources text[]
+  p_sources text[],
+  p_refusals jsonb[] default null
 )
 returns setof ledger.ingest_answer
 language plpgsql
@@ -62,7 +63,8 @@ begin
   -- The usual call holds only storable envelopes: one cast for all of them. Otherwise each item is
   -- looked at alone, and those that cannot be stored are refused without being cast.
   begin
-    if not exists (select from unnest(p_items, p_depths) as i(t, d) where octet_length(i.t) > 262144 or i.d > 1000) then
+    if p_refusals is null
+       and not exists (select from unnest(p_items, p_depths) as i(t, d) where octet_length(i.t) > 262144 or i.d > 1000) then
       v_envelopes := p_items::jsonb[];
     end if;
   exception when others then
@@ -73,20 +75,21 @@ begin
   end;
   if v_envelopes is null then
     select array_agg(case when r.refusal is null then i.t::jsonb end order by i.n),
-           array_agg(case when r.refusal is not null
+           array_agg(case when p_refusals[i.n] is not null then p_refusals[i.n]
+                          when r.refusal is not null
                           then r.refusal || jsonb_build_object('body_excerpt', left(i.t, 4096), 'event_id', ledger_private.text_event_id(i.t)) end
                      order by i.n)
     into v_envelopes, v_refusals
     from unnest(p_items, p_depths) with ordinality as i(t, d, n)
-    cross join lateral (select ledger_private.text_refusal(i.t, i.d) as refusal) r;
+    cross join lateral (select case when p_refusals[i.n] is not null then p_refusals[i.n] else ledger_private.text_refusal(i.t, i.d) end as refusal) r;
   end if;
   return query select * from ledger_private.ingest_set(v_envelopes, p_bound, p_sources, p_api_key_ids, v_refusals);
 end
 $$;
-comment on function ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[]) is
-  E'For the edge (ledger_edge) only: ingests envelopes given as JSON text, one answer each in order, as ledger_private.ingest_set does, each item judged alone: over 256 KiB 413, nested past 1000 levels (p_depths, measured by the edge) or holding what jsonb cannot store 422, not JSON 400, each recorded as a rejection. p_bound: the producer''s tenant per item.';
-revoke all on function ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[]) from public;
-grant execute on function ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[]) to ledger_edge;
+comment on function ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[], jsonb[]) is
+  E'For the edge (ledger_edge) only: ingests envelopes given as JSON text, one answer each in order, as ledger_private.ingest_set does, each item judged alone: over 256 KiB 413, nested past 1000 levels (p_depths, measured by the edge) or holding what jsonb cannot store 422, not JSON 400, each recorded as a rejection. p_bound: the producer''s tenant per item. p_refusals: a refusal the edge already decided for an item ({status, reason_code, errors, body_excerpt, event_id}: bytes that are not UTF-8), recorded in the same transaction as the rest.';
+revoke all on function ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[], jsonb[]) from public;
+grant execute on function ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[], jsonb[]) to ledger_edge;
 
 create or replace function ledger_private.text_event_id(p_text text)
 returns text

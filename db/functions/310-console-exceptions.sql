@@ -1,17 +1,6 @@
 -- The console's exceptions: the queue as a list, and one exception with everything an operator
 -- needs to decide (ledger.exception_detail as `detail`).
 
--- Until ingest records store_id when an exception opens, it is read from the opening arrival.
-create or replace function ledger_private.exception_store_id(p_exception ledger.exceptions)
-returns text
-language sql
-stable
-as $$
-  select coalesce(p_exception.store_id, (select r.payload ->> 'store_id' from ledger.events_raw r
-                                         where r.tenant_id = p_exception.tenant_id and r.raw_id = p_exception.raw_id))
-$$;
-comment on function ledger_private.exception_store_id(ledger.exceptions) is 'The store of the arrival that opened the exception.';
-
 create or replace function ledger_private.exception_age_seconds(p_exception ledger.exceptions)
 returns bigint
 language sql
@@ -29,12 +18,12 @@ as $$
   select jsonb_build_object(
     'from', 'ledger.exceptions e',
     'record', $record$jsonb_build_object('id', e.exception_id) || to_jsonb(e)
-      || jsonb_build_object('store_id', ledger_private.exception_store_id(e), 'age_seconds', ledger_private.exception_age_seconds(e))$record$,
+      || jsonb_build_object('age_seconds', ledger_private.exception_age_seconds(e))$record$,
     'whole', $whole$jsonb_build_object('detail', ledger.exception_detail(e.exception_id))$whole$,
     'filters', jsonb_build_object(
       'id', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
       'exception_ids', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
-      'store_id', jsonb_build_object('column', 'ledger_private.exception_store_id(e)', 'type', 'text'),
+      'store_id', jsonb_build_object('column', 'e.store_id', 'type', 'text'),
       'opened_before', jsonb_build_object('column', 'e.opened_at', 'type', 'timestamptz', 'compare', '<'),
       'opened_after', jsonb_build_object('column', 'e.opened_at', 'type', 'timestamptz', 'compare', '>='),
       'status', jsonb_build_object('column', 'e.status', 'type', 'text'),
@@ -80,7 +69,7 @@ $$;
 comment on function ledger.get_console_exception(text) is
   E'@behavior -*\nOne exception for the console (GET /admin/api/exceptions/:id, a UUID) as PostgreSQL''s JSON text, with ledger.exception_detail as `detail`; null when unknown.';
 
-revoke all on function ledger_private.exception_store_id(ledger.exceptions), ledger_private.exception_age_seconds(ledger.exceptions),
+revoke all on function ledger_private.exception_age_seconds(ledger.exceptions),
   ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) from public;
-grant execute on function ledger_private.exception_store_id(ledger.exceptions), ledger_private.exception_age_seconds(ledger.exceptions),
+grant execute on function ledger_private.exception_age_seconds(ledger.exceptions),
   ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) to ledger_readonly;

@@ -103,13 +103,6 @@ comment on type ledger_private.resolution_verdict is 'Whether an exception can b
 -- The age of the oldest open exception of each reason, read from the first entry of an index.
 create index exceptions_open_age_idx on ledger.exceptions (reason_code, opened_at) where status = 'open';
 
--- store_id, until ingest records it when an exception opens: taken from the arrival that opened
--- it (see ledger_private.exception_store_id).
-alter table ledger.exceptions add column if not exists store_id text;
-comment on column ledger.exceptions.store_id is 'The store of the arrival that opened the exception.';
-update ledger.exceptions e set store_id = r.payload ->> 'store_id'
-from ledger.events_raw r where r.tenant_id = e.tenant_id and r.raw_id = e.raw_id and e.store_id is null;
-
 grant select on ledger.jobs, ledger.job_items to ledger_readonly;
 alter table ledger.jobs enable row level security;
 alter table ledger.job_items enable row level security;

@@ -45,7 +45,7 @@ select is_empty($$
   where p.pronamespace in ('ledger'::regnamespace, 'ledger_private'::regnamespace)
     and has_function_privilege('ledger_edge', p.oid, 'EXECUTE')
     and p.oid not in ('ledger_private.authenticate_api_key(bytea)'::regprocedure, 'ledger_private.ingest_event_as(text, text, jsonb, text)'::regprocedure,
-                      'ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[])'::regprocedure)
+                      'ledger_private.ingest_texts(text[], integer[], text[], uuid[], text[], jsonb[])'::regprocedure)
 $$, 'ledger_edge itself executes only the key lookup and its two ingest entries');
 
 select * from finish();

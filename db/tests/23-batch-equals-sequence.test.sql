@@ -124,7 +124,8 @@ as $$
                (select r.attempt from ledger.events_raw r where r.tenant_id = k.tenant_id and r.raw_id = k.canonical_raw_id),
                k.open_exception_id is not null) order by k.idempotency_key)
              from ledger.events_processed k where k.tenant_id = p_tenant),
-    'exceptions', (select jsonb_agg(jsonb_build_array(e.idempotency_key, e.reason_code, e.status, e.arrivals,
+    'exceptions', (select jsonb_agg(jsonb_build_array(e.idempotency_key, e.reason_code, e.status, e.arrivals, e.store_id, e.txn_id,
+                     e.source_system, e.event_type,
                      (select r.attempt from ledger.events_raw r where r.tenant_id = e.tenant_id and r.raw_id = e.raw_id),
                      e.details - 'canonical_raw_id' - 'fingerprint' - 'canonical_fingerprint')
                      order by e.idempotency_key, e.opened_at)

@@ -2,7 +2,7 @@
 -- of the same text would be: what cannot be stored or read is refused with its own status and
 -- rejection row, and the others go on; a producer's binding holds per item.
 begin;
-select plan(14);
+select plan(16);
 
 select tests.make_tenant('t_text');
 select tests.make_tenant('t_text_other');
@@ -63,6 +63,15 @@ select is((select array_agg(status order by n) from ledger_private.ingest_texts(
     exception_id, reason_code, key_status, attempt, received_at, status, errors, n)),
   array[403, 403], 'each refused for the other''s tenant');
 select is((select count(*)::int from ledger_private.ingest_texts('{}', '{}', '{}', '{}', '{}')), 0, 'an empty call answers nothing');
+
+-- A refusal the edge decided (bytes that are not UTF-8) is answered and recorded in the same call.
+select is((select array_agg(status order by n) from ledger_private.ingest_texts(
+  array[null, tests.envelope('t_text', 'after-bad-bytes')::text], null, array['t_text', 't_text'], null, array['batch', 'batch'],
+  array['{"status": 400, "reason_code": "INVALID_ENCODING", "errors": [{"path": "", "message": "byte 7 is not UTF-8"}], "body_excerpt": "{\"a\": \"\ufffd\"}", "event_id": null}'::jsonb, null])
+  with ordinality as a(tenant_id, idempotency_key, raw_id, result, exception_id, reason_code, key_status, attempt, received_at, status, errors, n)),
+  array[400, 201], 'an item the edge refused is answered with its status, the others go on');
+select is((select reason_code || ':' || http_status from ledger.rejections where tenant_id = 't_text' order by rejection_id desc limit 1),
+  'INVALID_ENCODING:400', 'and recorded with its reason');
 
 select * from finish();
 rollback;

@@ -165,6 +165,100 @@ exception when others then
 end
 $$;
 
+-- Processing that fails, once, when asked: tests.fail_next_processing(tenant, key) arms a failure
+-- that the next write of that key's idempotency state (ledger.events_processed) raises, P0001, as
+-- an unexpected failure while deciding would. Only that first write fails: the quarantine that
+-- follows it writes the same row again and must succeed, which is what lets a test reach the
+-- branch where a key already quarantined meets a processing failure. nextval is not undone when
+-- the failed statement is rolled back, so a sequence per armed failure records that it fired.
+-- The trigger exists once tests.inject_processing_failures() has run in the database.
+create table if not exists tests.injected_failures (
+  failure_id bigint generated always as identity primary key,
+  tenant_id text not null,
+  idempotency_key text not null
+);
+
+create or replace function tests.fail_next_processing(p_tenant_id text, p_idempotency_key text)
+returns bigint
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_failure_id bigint;
+begin
+  insert into tests.injected_failures (tenant_id, idempotency_key) values (p_tenant_id, p_idempotency_key)
+  returning failure_id into v_failure_id;
+  execute format('create sequence tests.injected_failure_%s', v_failure_id);
+  return v_failure_id;
+end
+$$;
+
+create or replace function tests.armed_failure()
+returns trigger
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_failure_id bigint;
+begin
+  select max(f.failure_id) into v_failure_id from tests.injected_failures f
+  where f.tenant_id = new.tenant_id and f.idempotency_key = new.idempotency_key;
+  if v_failure_id is not null and nextval(format('tests.injected_failure_%s', v_failure_id)::regclass) = 1 then
+    raise exception using errcode = 'P0001', message = format('injected processing failure %s', v_failure_id);
+  end if;
+  return new;
+end
+$$;
+
+create or replace function tests.inject_processing_failures()
+returns void
+language sql
+as $$
+  create or replace trigger armed_failure after insert or update on ledger.events_processed
+    for each row execute function tests.armed_failure();
+$$;
+
+-- The same envelopes (their tenant_id set to p_tenant_id) through ledger.ingest_event one by one,
+-- each in a subtransaction, as the current role: one line per envelope, what the outcome table
+-- fixes, with refusals as the status the edge answers (22023 → 422, 42501 → 403).
+create or replace function tests.outcomes_one_by_one(p_tenant_id text, p_envelopes jsonb)
+returns text[]
+language plpgsql
+as $$
+declare
+  v_envelope jsonb;
+  v_answer ledger.ingest_answer;
+  v_lines text[] := '{}';
+begin
+  for v_envelope in select e from jsonb_array_elements(p_envelopes) e loop
+    begin
+      v_answer := ledger.ingest_event(v_envelope || jsonb_build_object('tenant_id', p_tenant_id), 'test');
+      v_lines := v_lines || format('%s %s %s %s %s', v_answer.status, v_answer.result, coalesce(v_answer.reason_code, '-'),
+                                   v_answer.attempt, v_answer.key_status);
+    exception when sqlstate '22023' or sqlstate '42501' then
+      v_lines := v_lines || case sqlstate when '22023' then '422' else '403' end;
+    end;
+  end loop;
+  return v_lines;
+end
+$$;
+
+-- The same envelopes (their tenant_id set to p_tenant_id) as one ledger.ingest_events call, as
+-- the current role, in the lines of tests.outcomes_one_by_one.
+create or replace function tests.outcomes_batch(p_tenant_id text, p_envelopes jsonb)
+returns text[]
+language sql
+as $$
+  select coalesce(array_agg(case when b.status >= 400 then b.status::text
+                                 else format('%s %s %s %s %s', b.status, b.result, coalesce(b.reason_code, '-'), b.attempt, b.key_status) end
+                            order by b.n), '{}')
+  from ledger.ingest_events((select jsonb_agg(e || jsonb_build_object('tenant_id', p_tenant_id) order by n)
+                             from jsonb_array_elements(p_envelopes) with ordinality as x(e, n)))
+       with ordinality as b(tenant_id, idempotency_key, raw_id, result, exception_id, reason_code, key_status, attempt, received_at, status, errors, n)
+$$;
+
 grant usage on schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
 grant execute on all functions in schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
 grant select, insert on tests.arrivals to ledger_ingest, ledger_operator, ledger_readonly;

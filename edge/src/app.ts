@@ -17,12 +17,18 @@ import { JobWorker, type JobWorkerOptions } from './jobs-worker.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { adminConsole } from './admin-console.js';
 import { mountGraphql } from './graphql.js';
+import { LIMITS, type Limits } from './limits.js';
 
 export interface EdgeOptions {
   pool: pg.Pool;
   logger: pino.Logger;
   /** How long a key lookup is trusted: revocation takes effect within this time. */
   authCacheMs?: number;
+  /**
+   * Bounds other than the process's (limits.ts), e.g. short timeouts in a test. The text lengths of
+   * the request schemas (schemas.ts) are the process's.
+   */
+  limits?: Partial<Limits>;
   /** The worker that runs bulk-resolution jobs in this process (false: none here). */
   jobWorker?: JobWorkerOptions | false;
 }
@@ -31,6 +37,7 @@ export interface Edge {
   app: Express;
   db: Database;
   metrics: Metrics;
+  limits: Limits;
   worker: JobWorker | null;
   close(): Promise<void>;
 }
@@ -56,7 +63,8 @@ function methodNotAllowed(req: Request): void {
   }
 }
 
-export async function createEdge({ pool, logger, authCacheMs, jobWorker = {} }: EdgeOptions): Promise<Edge> {
+export async function createEdge({ pool, logger, authCacheMs, limits: overrides, jobWorker = {} }: EdgeOptions): Promise<Edge> {
+  const limits: Limits = { ...LIMITS, ...overrides };
   const db = new Database(pool);
   const worker = jobWorker === false ? null : new JobWorker(db, logger, jobWorker);
   const metrics = createMetrics(db);
@@ -71,13 +79,13 @@ export async function createEdge({ pool, logger, authCacheMs, jobWorker = {} }: 
 
   app.use(docsRoutes());
   app.use(healthRoutes(db, pool));
-  app.use(eventRoutes(db, metrics));
-  app.use(jobRoutes(db, worker));
-  app.use(exceptionRoutes(db));
+  app.use(eventRoutes(db, metrics, limits));
+  app.use(jobRoutes(db, worker, limits));
+  app.use(exceptionRoutes(db, limits));
   app.use(metricsRoutes(metrics));
   app.use(adminApiRoutes(db));
   app.use(adminConsole());
-  const graphql = await mountGraphql(app, { pool, logger });
+  const graphql = await mountGraphql(app, { pool, logger, db, limits });
 
   app.use((req) => {
     methodNotAllowed(req);
@@ -88,7 +96,7 @@ export async function createEdge({ pool, logger, authCacheMs, jobWorker = {} }: 
   worker?.start();
 
   return {
-    app, db, metrics, worker,
+    app, db, metrics, limits, worker,
     async close() {
       await worker?.stop();
       await graphql.close();

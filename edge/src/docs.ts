@@ -13,6 +13,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const exceptionIdParam = { name: 'exception_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const auth = [{ bearer: [] }];
 const common = { 401: problem('No, unknown or revoked key'), 403: problem('Wrong role or tenant') };
+const body = { 408: problem('The body took longer than BODY_TIMEOUT_MS'), 415: problem('Not application/json in UTF-8, or an unknown Content-Encoding') };
 
 export function openApiDocument() {
   return {
@@ -33,16 +34,20 @@ export function openApiDocument() {
           requestBody: { required: true, content: { 'application/json': { schema: ref('Envelope') } } },
           responses: {
             201: json('processed', ref('IngestAnswer')), 200: json('duplicate or ignored', ref('IngestAnswer')),
-            202: json('quarantined', ref('IngestAnswer')), 400: problem('Not JSON'), ...common, 413: problem('Over 256 KiB'),
-            415: problem('Not application/json'), 422: problem('Invalid envelope (see errors)'), 503: problem('Database unavailable; retry'),
+            202: json('quarantined', ref('IngestAnswer')), 400: problem('Not JSON, or not UTF-8'), ...common, ...body, 413: problem('Over 256 KiB (once inflated)'),
+            422: problem('Invalid envelope (see errors)'), 503: problem('Database unavailable; retry'),
           },
         },
       },
       '/v1/events/batch': {
         post: {
-          summary: 'Ingest up to 1000 events, each answered on its own', tags: ['producers'], security: auth,
+          summary: 'Ingest 1 to 1000 events, each judged and answered on its own', tags: ['producers'], security: auth,
           requestBody: { required: true, content: { 'application/json': { schema: ref('BatchRequest') } } },
-          responses: { 200: json('One answer per event, in order, each with its status', ref('BatchAnswer')), 400: problem('Not JSON'), ...common, 422: problem('Not {"events": [...]}') },
+          responses: {
+            200: json('One answer per event, in order, each with its status (an event refused alone is answered rejected with its errors)', ref('BatchAnswer')),
+            400: problem('The body is not JSON, or not UTF-8 outside the events'), ...common, ...body, 413: problem('Over BATCH_BODY_LIMIT (once inflated)'),
+            422: problem('Not {"events": [...]} with 1 to 1000 items'),
+          },
         },
       },
       '/v1/health': {
@@ -109,6 +114,33 @@ export function openApiDocument() {
           description: 'Waits for the step under way; nothing of the job is resolved after. What was done stays done.',
           parameters: [{ name: 'job_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { 200: json('The cancelled job', ref('Job')), ...common, 404: problem('Unknown'), 409: problem('Ended already'), 422: problem('Not a UUID') },
+        },
+      },
+      '/admin/api/me': {
+        get: { summary: 'The console: who the key is', tags: ['console'], security: auth, responses: { 200: { description: '{id, name, role, actor}' }, ...common } },
+      },
+      '/admin/api/operators': {
+        get: { summary: 'The console: the operators exceptions can be assigned to (the operator keys\' names, never their hashes)', tags: ['console'], security: auth,
+          responses: { 200: { description: '[{id, name, actor}]' }, ...common } },
+      },
+      '/admin/api/stats': {
+        get: { summary: 'The console dashboard: counts, arrivals per minute, open exceptions by reason, the oldest', tags: ['console'], security: auth,
+          responses: { 200: { description: 'JSON, numbers exact' }, ...common } },
+      },
+      '/admin/api/{resource}': {
+        get: {
+          summary: 'The console: a list (ra-data-simple-rest)', tags: ['console'], security: auth,
+          description: 'Resources: exceptions, events, idempotency-keys (alias keys), audit-log, rejections, jobs, job-items. Query sort=["field","ASC"|"DESC"], range=[start,end] (inclusive), filter={"field":value}; answers a JSON array and Content-Range.',
+          parameters: [{ name: 'resource', in: 'path', required: true, schema: { type: 'string' } },
+            ...['sort', 'range', 'filter'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description: 'JSON' }))],
+          responses: { 200: { description: 'A JSON array of records, each with an id' }, ...common, 404: problem('No such resource'), 422: problem('Bad query') },
+        },
+      },
+      '/admin/api/{resource}/{id}': {
+        get: {
+          summary: 'The console: one record', tags: ['console'], security: auth,
+          parameters: [{ name: 'resource', in: 'path', required: true, schema: { type: 'string' } }, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'The record, numbers exact' }, ...common, 404: problem('Unknown'), 422: problem('Malformed id') },
         },
       },
       '/metrics': { get: { summary: 'Prometheus metrics', tags: ['operators'], security: auth, responses: { 200: { description: 'text/plain exposition format' }, ...common } } },

@@ -12,10 +12,15 @@ export class HttpProblem extends Error {
     readonly detail?: string,
     readonly errors?: FieldError[],
     readonly headers: Record<string, string> = {},
+    /** A reason the contract names (REPLAY_VALIDATION_FAILED): the problem's `code` and its `type`. */
+    readonly code?: string,
   ) {
     super(detail ?? title);
   }
 }
+
+/** Reasons the contract names for errors of our SQLSTATEs. */
+const REASON_OF_SQLSTATE: Record<string, string> = { LSR01: 'REPLAY_VALIDATION_FAILED' };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -61,10 +66,17 @@ function parseErrors(detail: unknown): FieldError[] | undefined {
 
 const isOurCode = (code: string) => code === '22023' || code === '42501' || code === 'P0002' || code === '55000' || code.startsWith('LS');
 
+/**
+ * Raised by our functions (PL/pgSQL's RAISE) with one of our codes: a message written for clients.
+ * PostgreSQL raises some of the same codes itself ("permission denied for table exceptions" is
+ * 42501) with text that is not for clients.
+ */
+const raisedByUs = (e: { code?: string; routine?: string }) => e.routine === 'exec_stmt_raise' && typeof e.code === 'string' && isOurCode(e.code);
+
 /** Any error → the problem the client gets; unknown errors become a bare 500/503. */
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
-  const e = error as { code?: string; message?: string; detail?: string; status?: number; type?: string };
+  const e = error as { code?: string; message?: string; detail?: string; status?: number; type?: string; routine?: string };
   if (e?.type === 'entity.too.large') return new HttpProblem(413, titleOf(413), 'the body is larger than allowed');
   if (e?.type === 'entity.parse.failed') return new HttpProblem(400, titleOf(400), 'the body is not valid JSON');
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new HttpProblem(e.status, titleOf(e.status), e.message);
@@ -76,16 +88,20 @@ export function toProblem(error: unknown): HttpProblem {
   const status = statusForSqlstate(code);
   if (status === 503) return unavailable('the database is busy or restarting; retry shortly');
   if (status === 500) return new HttpProblem(500, titleOf(500), 'an unexpected error occurred; it has been logged');
-  const errors = parseErrors(e.detail);
+  const ours = raisedByUs(e);
+  const errors = ours ? parseErrors(e.detail) : undefined;
   // Our own functions' messages are written for clients; PostgreSQL's own are not shown.
-  const detail = code && isOurCode(code) ? e.message : defaultDetail(code!);
-  return new HttpProblem(status, titleOf(status), detail, errors ?? (status === 422 ? [{ path: '', message: detail ?? 'invalid' }] : undefined));
+  const detail = ours ? e.message : defaultDetail(code!);
+  return new HttpProblem(status, titleOf(status), detail, errors ?? (status === 422 ? [{ path: '', message: detail ?? 'invalid' }] : undefined),
+    {}, code ? REASON_OF_SQLSTATE[code] : undefined);
 }
 
 function defaultDetail(code: string): string {
   if (code === '22P02') return 'the body is not valid JSON';
   if (code === '22P05' || code === '54001') return 'the JSON cannot be stored: \\u0000 and unpaired surrogates are refused, and nesting must be shallower';
   if (code === '22003') return 'a number is out of the range that can be stored';
+  if (code === '42501') return 'this key may not read or do this';
+  if (code === 'P0002') return 'not found';
   return 'the request conflicts with the current state';
 }
 
@@ -95,13 +111,15 @@ export function unavailable(detail: string): HttpProblem {
 
 export function sendProblem(res: Response, problem: HttpProblem): void {
   const body: Record<string, unknown> = {
-    type: problem.status === 422 && problem.errors ? 'https://ledger-safe.dev/problems/validation' : 'about:blank',
+    type: problem.code ? `https://ledger-safe.dev/problems/${problem.code.toLowerCase().replace(/_/g, '-')}`
+      : problem.status === 422 && problem.errors ? 'https://ledger-safe.dev/problems/validation' : 'about:blank',
     title: problem.title,
     status: problem.status,
     detail: problem.detail,
     instance: res.req?.originalUrl,
     request_id: res.locals.requestId,
   };
+  if (problem.code) body.code = problem.code;
   if (problem.errors) body.errors = problem.errors;
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(body));

@@ -1,7 +1,9 @@
 // JSON Schemas of the wire format: the edge validates requests with them (ajv) and /openapi.json is
 // built from them, so the documentation cannot drift from what is enforced. The envelope itself is
 // validated by the database (ledger.ingest_event), so SQL callers obey the same rules; its schema
-// here documents those rules.
+// here documents those rules. Sizes and lengths come from limits.ts.
+import { LIMITS } from './limits.js';
+
 export const Envelope = {
   type: 'object',
   description: 'A POS event. Any other member is kept as part of the event.',
@@ -38,8 +40,10 @@ export const IngestAnswer = {
 
 export const BatchRequest = {
   type: 'object',
+  description: 'Each item is judged alone by the database, as a single POST of its text would be (an item that is not an envelope is refused alone, 422).',
   required: ['events'],
-  properties: { events: { type: 'array', maxItems: 1000, items: { type: 'object' } } },
+  properties: { events: { type: 'array', minItems: 1, maxItems: LIMITS.batchItems, items: { $ref: '#/components/schemas/Envelope' } } },
+  additionalProperties: false,
 } as const;
 
 export const BatchAnswer = {
@@ -67,6 +71,7 @@ export const Problem = {
   properties: {
     type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' },
     instance: { type: 'string' }, request_id: { type: 'string' }, errors: { $ref: '#/components/schemas/FieldErrors' },
+    code: { type: 'string', description: 'A reason the contract names, e.g. REPLAY_VALIDATION_FAILED (then `type` names it too).' },
   },
 } as const;
 
@@ -75,8 +80,8 @@ export const ResolveRequest = {
   required: ['action', 'resolution_notes'],
   properties: {
     action: { type: 'string', enum: ['mark_resolved_no_replay', 'override_and_replay'] },
-    resolution_notes: { type: 'string', minLength: 1 },
-    actor: { type: ['string', 'null'], maxLength: 200, description: 'Kept beside the authenticated operator, never instead of it.' },
+    resolution_notes: { type: 'string', minLength: 1, maxLength: LIMITS.notesChars },
+    actor: { type: ['string', 'null'], maxLength: LIMITS.actorChars, description: 'Kept beside the authenticated operator, never instead of it.' },
     override_patch: { description: 'RFC 7396 JSON merge patch applied to the canonical arrival before replay.' },
     canonical_raw_id: { type: ['integer', 'null'], minimum: 1, description: 'The arrival to replay (default: the one that opened the exception).' },
   },
@@ -85,7 +90,7 @@ export const ResolveRequest = {
 export const AssignRequest = {
   type: 'object',
   required: ['assigned_to'],
-  properties: { assigned_to: { type: 'string', minLength: 1, maxLength: 200 } },
+  properties: { assigned_to: { type: 'string', minLength: 1, maxLength: LIMITS.assigneeChars } },
 } as const;
 
 export const ExceptionListQuery = {

@@ -2,7 +2,7 @@
 // .ledger-safe/ is started (loopback only) and, on its first start, seeded with tenant_demo and a
 // producer and an operator key, saved in .ledger-safe/credentials.json (mode 600).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import type pino from 'pino';
@@ -10,9 +10,26 @@ import { createEdge } from './app.js';
 import { migrate } from './db/migrate.js';
 import { edgePassword, homeDir, openTarget, type DatabaseTarget } from './db/target.js';
 import { createKey } from './keys.js';
+import { LIMITS, type Limits } from './limits.js';
 import { createLogger, flushLogs } from './logging.js';
 
 interface Credentials { tenant_id: string; producer_key: string; operator_key: string }
+
+/**
+ * The HTTP server of an edge: a client that is slow to send its headers is cut after
+ * headersTimeoutMs (Node answers 408 and closes). Bodies have their own deadline (body.ts); the
+ * request timeout behind it only catches what nothing else reads.
+ */
+export function createHttpServer(app: RequestListener, limits: Limits = LIMITS): Server {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.headersTimeoutMs + limits.bodyTimeoutMs + 5_000,
+    // How often Node looks for connections past those timeouts (its default is every 30 s).
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  }, app);
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
 
 /** The edge logs in as ledger_edge, which has no rights but to `set role` per transaction. */
 async function edgeUrl(target: DatabaseTarget): Promise<string> {
@@ -95,10 +112,8 @@ export async function start(): Promise<void> {
 
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';
-  const server: Server = await new Promise((resolve) => {
-    const s = edge.app.listen(port, host, () => resolve(s));
-  });
-  server.keepAliveTimeout = 65_000;
+  const server = createHttpServer(edge.app, edge.limits);
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   process.stdout.write(banner(`http://${shownHost}:${port}`, seeded, target) + '\n');
   logger.info({ port, host, embedded: target.embedded }, 'listening');

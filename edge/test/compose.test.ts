@@ -100,11 +100,26 @@ describe('docker-compose.yml', () => {
   });
 });
 
+/** Node's LTS lines and the day each stops being maintained (nodejs.org/en/about/previous-releases). */
+const NODE_LTS_END: Record<number, string> = { 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30' };
+
 describe('Dockerfile', () => {
-  test('Node 20 slim, npm ci, npm run build', () => {
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim\b/m);
+  test('slim Debian images, npm ci, npm run build', () => {
+    expect(dockerfile).toMatch(/^FROM node:\d+-bookworm-slim\b/m);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^RUN npm run build\b/m);
+  });
+
+  test('every stage runs one Node LTS that is still maintained and that PostGraphile supports', () => {
+    const majors = [...dockerfile.matchAll(/^FROM node:(\d+)\b/gm)].map((m) => Number(m[1]));
+    expect(majors.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(majors).size).toBe(1);
+    const [major] = majors;
+    expect(NODE_LTS_END[major], `Node ${major} is not an LTS line`).toBeDefined();
+    expect(new Date(NODE_LTS_END[major]).getTime(), `Node ${major} is past its end of life`).toBeGreaterThan(Date.now());
+    const engines = JSON.parse(read('node_modules/postgraphile/package.json')).engines.node as string;
+    expect(major).toBeGreaterThanOrEqual(Number(/>=\s*(\d+)/.exec(engines)![1]));
+    expect(read('README.md')).toContain(`Node ${major}`);
   });
 
   test('the command exists: bin/ledger-safe.js start', () => {

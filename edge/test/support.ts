@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { withDatabase } from '../src/db/embedded.js';
+import { projectRoot } from '../src/paths.js';
 
 const TEMPLATE = 'ledger_template';
 
@@ -42,4 +45,9 @@ export async function countersAndCounts(db: Pick<pg.Pool, 'query'>, tenant: stri
          'ignored', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'ignored'))) as counted`,
     [tenant]);
   return rows[0];
+}
+
+/** db/tests/helpers.sql (the test-only schema `tests`: failure injection, roles) in a test database, as the owner. */
+export async function loadTestHelpers(db: Pick<pg.Pool, 'query'>): Promise<void> {
+  await db.query(readFileSync(path.join(projectRoot, 'db/tests/helpers.sql'), 'utf8'));
 }

@@ -14,6 +14,30 @@ export interface Caller {
   actor?: string | null;
 }
 
+/**
+ * The settings a caller's transaction runs with: its role, its tenant binding and its actor. REST
+ * sets them per transaction (Database.transaction), GraphQL hands them to PostGraphile (pgSettings).
+ */
+export function settingsOf(caller: Caller): Record<string, string> {
+  return { role: caller.role, 'ledger.tenant_id': caller.tenantId ?? '', 'ledger.actor': caller.actor ?? '' };
+}
+
+/** A refusal the edge decided for an arrival, recorded by the database with the others. */
+export interface EdgeRefusal { status: number; reason_code: string; errors: { path: string; message: string }[]; body_excerpt: string | null; event_id: string | null }
+
+/** A producer's arrivals as texts, for ledger_private.ingest_texts. */
+export interface TextArrivals {
+  /** Each envelope's text as sent; null for one the edge refused itself (see refusals). */
+  texts: (string | null)[];
+  /** Each text's nesting depth, as measured by the edge (null: not measured). */
+  depths: (number | null)[];
+  /** What the edge refused, item by item (null: the database judges it); none: all judged there. */
+  refusals?: (EdgeRefusal | null)[];
+  tenantId: string;
+  keyId: string;
+  source: 'batch' | 'graphql';
+}
+
 export type Param = string | number | boolean | null | undefined | Buffer | object;
 
 export function literal(value: Param): string {
@@ -50,9 +74,8 @@ export class Database {
 
   /** Runs the statements as `caller` in one transaction; returns each statement's rows. */
   async transaction(caller: Caller, statements: Statement[]): Promise<Record<string, any>[][]> {
-    const prologue = inline('select set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true)', [
-      'role', caller.role, 'ledger.tenant_id', caller.tenantId ?? '', 'ledger.actor', caller.actor ?? '',
-    ]);
+    const settings = Object.entries(settingsOf(caller));
+    const prologue = inline(`select ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, settings.flat());
     const text = [prologue, ...statements.map((s) => inline(s.sql, s.params))].join(';\n');
     const results = (await this.pool.query(text)) as unknown as pg.QueryResult[];
     return results.slice(1).map((r) => r.rows);
@@ -72,6 +95,25 @@ export class Database {
       values: [caller.tenantId ?? null, caller.actor ?? null, envelopeText, source],
     });
     return rows[0];
+  }
+
+  /**
+   * Envelopes as texts, each judged alone by ledger_private.ingest_texts (ledger_edge's own): one
+   * answer each, in order. Each text travels as a parameter of its own, untouched, never escaped
+   * into query text.
+   */
+  async ingestTexts({ texts, depths, refusals, tenantId, keyId, source }: TextArrivals): Promise<Record<string, any>[]> {
+    const n = texts.length;
+    if (n === 0) return [];
+    const items = texts.map((_, i) => `$${i + 1}`).join(', ');
+    const refused = refusals?.some((r) => r !== null) ? refusals.map((r) => (r === null ? null : JSON.stringify(r))) : null;
+    const { rows } = await this.pool.query({
+      text: `select * from ledger_private.ingest_texts(array[${items}]::text[], $${n + 1}::integer[],
+               array_fill($${n + 2}::text, array[${n}]), array_fill($${n + 3}::uuid, array[${n}]), array_fill($${n + 4}::text, array[${n}]),
+               $${n + 5}::jsonb[])`,
+      values: [...texts, depths, tenantId, keyId, source, refused],
+    });
+    return rows;
   }
 
   /** One statement as `caller`: its rows. */

@@ -4,19 +4,9 @@ import { callerOf, requireRole } from '../auth.js';
 import { jsonText, parseJson, requireJson } from '../body.js';
 import type { Database } from '../db/pool.js';
 import { HttpProblem, titleOf } from '../errors.js';
+import { exceptionId, type Limits } from '../limits.js';
 import { AssignRequest, ExceptionListQuery, ResolveRequest } from '../schemas.js';
 import { validate, validateQuery } from '../validate.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (value: string) => UUID.test(value);
-
-export function exceptionId(value: string): string {
-  if (!isUuid(value)) {
-    throw new HttpProblem(422, titleOf(422), 'exception ids are UUIDs', [{ path: 'exception_id', message: 'must be a UUID' }]);
-  }
-  return value.toLowerCase();
-}
 
 const notFound = (id: string) => new HttpProblem(404, titleOf(404), `exception ${id} not found`);
 
@@ -25,7 +15,7 @@ export interface ListQuery {
   sort: 'opened_at' | '-opened_at'; limit: number; offset: number;
 }
 
-export function exceptionRoutes(db: Database): Router {
+export function exceptionRoutes(db: Database, limits: Limits): Router {
   const router = Router();
   router.use('/v1/exceptions', requireRole('operator'));
 
@@ -52,7 +42,7 @@ export function exceptionRoutes(db: Database): Router {
     res.type('application/json').send(row.detail);
   });
 
-  router.post('/v1/exceptions/:id/resolve', requireJson, jsonText(256 * 1024), async (req, res) => {
+  router.post('/v1/exceptions/:id/resolve', requireJson, jsonText({ limitBytes: limits.resolveBodyBytes, timeoutMs: limits.bodyTimeoutMs }), async (req, res) => {
     const id = exceptionId(String(req.params.id));
     const body = validate<{ action: string; resolution_notes: string; actor?: string | null; override_patch?: unknown; canonical_raw_id?: number | null }>(
       ResolveRequest, parseJson(req.body), 'the resolution');
@@ -66,7 +56,7 @@ export function exceptionRoutes(db: Database): Router {
     res.type('application/json').send(row.exception);
   });
 
-  router.post('/v1/exceptions/:id/assign', requireJson, jsonText(16 * 1024), async (req, res) => {
+  router.post('/v1/exceptions/:id/assign', requireJson, jsonText({ limitBytes: limits.assignBodyBytes, timeoutMs: limits.bodyTimeoutMs }), async (req, res) => {
     const id = exceptionId(String(req.params.id));
     const body = validate<{ assigned_to: string }>(AssignRequest, parseJson(req.body), 'the assignment');
     const [row] = await db.query(callerOf(res.locals.apiKey!),

@@ -8,9 +8,9 @@ import { jsonText, parseJson, requireJson } from '../body.js';
 import type { Database } from '../db/pool.js';
 import { HttpProblem, titleOf } from '../errors.js';
 import type { JobWorker } from '../jobs-worker.js';
+import { isUuid, type Limits } from '../limits.js';
 import { BulkRequest } from '../schemas.js';
 import { validate } from '../validate.js';
-import { isUuid } from './exceptions.js';
 
 interface BulkBody { action: string; resolution_notes?: string | null; assigned_to?: string | null; dry_run: boolean }
 
@@ -21,11 +21,11 @@ function jobId(value: string): string {
 
 const notFound = (id: string) => new HttpProblem(404, titleOf(404), `job ${id} not found`);
 
-export function jobRoutes(db: Database, worker: JobWorker | null): Router {
+export function jobRoutes(db: Database, worker: JobWorker | null, limits: Limits): Router {
   const router = Router();
   router.use(['/v1/exceptions/bulk', '/v1/jobs'], requireRole('operator'));
 
-  router.post('/v1/exceptions/bulk', requireJson, jsonText(256 * 1024), async (req, res) => {
+  router.post('/v1/exceptions/bulk', requireJson, jsonText({ limitBytes: limits.resolveBodyBytes, timeoutMs: limits.bodyTimeoutMs }), async (req, res) => {
     const body = validate<BulkBody>(BulkRequest, parseJson(req.body), 'the bulk request');
     const requestKey = req.get('idempotency-key');
     if (requestKey !== undefined && (requestKey.trim() === '' || requestKey.length > 255)) {

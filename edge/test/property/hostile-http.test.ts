@@ -1,13 +1,14 @@
 // Property: whatever a producer posts to /v1/events, and whatever an operator posts to
 // /v1/exceptions/{id}/resolve, the edge never answers 5xx; each refusal is the status the contract
-// gives it, as problem+json, and recorded in ledger.rejections; each 2xx answer is an arrival that
-// Bronze holds, with the payload sent.
+// gives it, as problem+json, and recorded in ledger.rejections; each 2xx answer is what the outcome
+// table says for its key's state before (a few event ids repeat), an arrival that Bronze holds with
+// the payload sent.
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startHarness, type Harness, type HttpAnswer } from '../harness.js';
 import { envelope } from '../support.js';
-import { hostileEnvelope, hostileValue, piece, raw, verdict, type HostileEnvelope } from './hostile.js';
-import { runs } from './settings.js';
+import { expectedOutcome, HOSTILE_OUTCOMES, hostileEnvelope, hostileValue, outcomeLabel, piece, raw, verdict, type HostileEnvelope } from './hostile.js';
+import { runs, Tally, testTimeoutMs } from './settings.js';
 
 let h: Harness;
 beforeAll(async () => { h = await startHarness('prop_hostile_http'); });
@@ -41,14 +42,22 @@ const rejections = async () => (await h.owner.query(
 const asRecorded = (s: string) => [...s.replace(/\u0000/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')]
   .slice(0, 255).join('');
 
-test('POST /v1/events: never 5xx; refusals as the contract says, recorded; 2xx only for what Bronze holds', async () => {
+const RUNS = 300;
+
+test('POST /v1/events: never 5xx; refusals as the contract says, recorded; 2xx as the outcome table says, for what Bronze holds', async () => {
+  const tally = new Tally('hostile envelopes (HTTP): outcomes', HOSTILE_OUTCOMES);
   await fc.assert(fc.asyncProperty(hostileEnvelope(h.tenant), async (e) => {
     const before = await rejections();
+    const statuses = expectedStatuses(e);
+    const { rows: [keyBefore] } = statuses.includes(201)
+      ? await h.owner.query('select status, canonical_payload::text from ledger.events_processed where tenant_id = $1 and idempotency_key = $2',
+        [h.tenant, e.members!.get('event_id')!.value])
+      : { rows: [] };
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (e.header !== undefined) headers['idempotency-key'] = e.header;
     const r = await h.http('POST', '/v1/events', { key: h.producerKey, raw: e.text, headers });
     const context = `${r.status} ${r.text.slice(0, 300)}`;
-    expect(r.status, context).toBeOneOf(expectedStatuses(e));
+    expect(r.status, context).toBeOneOf(statuses);
     const after = await rejections();
     if (r.status >= 400) {
       expectProblem(r, context);
@@ -56,17 +65,22 @@ test('POST /v1/events: never 5xx; refusals as the contract says, recorded; 2xx o
       expect(after, `${context}: recorded`).toEqual({
         n: before.n + 1, last_status: r.status, last_key: typeof eventId === 'string' ? asRecorded(eventId) : null,
       });
+      tally.add(`refused ${r.status}`);
       return;
     }
     expect(after.n).toBe(before.n);
+    const outcome = expectedOutcome(e, keyBefore);
+    expect({ result: r.json.result, reason_code: r.json.reason_code }, `key state before: ${JSON.stringify(keyBefore)}`).toEqual(outcome);
+    tally.add(outcomeLabel(outcome));
     const eventId = e.members!.get('event_id')!.value;
     expect(r.json).toMatchObject({ tenant_id: h.tenant, idempotency_key: eventId, raw_id: expect.any(Number) });
     const { rows } = await h.owner.query(
       `select tenant_id, idempotency_key, result, attempt, payload::text = $2::jsonb::text as same_payload
        from ledger.events_raw where raw_id = $1`, [r.json.raw_id, e.text]);
     expect(rows).toEqual([{ tenant_id: h.tenant, idempotency_key: eventId, result: r.json.result, attempt: r.json.attempt, same_payload: true }]);
-  }), runs(100));
-}, 60_000);
+  }), runs(RUNS));
+  tally.report();
+}, testTimeoutMs(RUNS));
 
 /** A resolution body written piece by piece; members left out when null. */
 const resolution = fc.record({
@@ -105,4 +119,4 @@ test('POST /v1/exceptions/{id}/resolve with hostile bodies: never 5xx, refusals 
       expect(exception.status).toBe('open');
     }
   }), runs(60));
-}, 60_000);
+}, testTimeoutMs(60));

@@ -1,12 +1,14 @@
 // Property: whatever JSON text a producer's ledger.ingest_event gets, it fails only with one of the
 // documented SQLSTATEs (the jsonb cast's 22P02, 22P05, 54001, 22003; the function's 22023 and
-// 42501), each where the contract says, or answers a row that Bronze holds with that payload.
+// 42501), each where the contract says, or answers what the outcome table says for its key's
+// state before (a few event ids repeat: duplicates, conflicts, keys already held), in a row that
+// Bronze holds with that payload.
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createTestDatabase } from '../support.js';
-import { hostileEnvelope, verdict } from './hostile.js';
-import { runs } from './settings.js';
+import { expectedOutcome, HOSTILE_OUTCOMES, hostileEnvelope, outcomeLabel, verdict } from './hostile.js';
+import { runs, Tally, testTimeoutMs } from './settings.js';
 
 const TENANT = 'prop_hostile_sql';
 let pool: pg.Pool;
@@ -19,9 +21,16 @@ afterAll(() => pool?.end());
 /** The SQLSTATE of each reason jsonb has to refuse a JSON text (db/ERRORS.md). */
 const CAST_CODES = { surrogate: '22P02', nul: '22P05', number: '22003', depth: '54001' };
 
-test('ingest_event: a documented SQLSTATE or an answer that Bronze holds', async () => {
+const RUNS = 400;
+
+test('ingest_event: a documented SQLSTATE, or the outcome table\'s answer in a row that Bronze holds', async () => {
+  const tally = new Tally('hostile envelopes (SQL): outcomes', HOSTILE_OUTCOMES);
   await fc.assert(fc.asyncProperty(hostileEnvelope(TENANT), async (e) => {
     const expected = verdict(e, TENANT);
+    const eventId = e.members?.get('event_id')?.value;
+    const { rows: [before] } = expected === 'valid'
+      ? await pool.query('select status, canonical_payload::text from ledger.events_processed where tenant_id = $1 and idempotency_key = $2', [TENANT, eventId])
+      : { rows: [] };
     const client = await pool.connect();
     let answer: Record<string, any> | undefined;
     let code: string | undefined;
@@ -39,14 +48,19 @@ test('ingest_event: a documented SQLSTATE or an answer that Bronze holds', async
     if (expected !== 'valid') {
       const codes = expected === 'unstorable' ? e.unstorable.map((why) => CAST_CODES[why]) : expected === 'forbidden' ? ['42501'] : ['22023'];
       expect(code, `${expected}: ${e.text.slice(0, 300)}`).toBeOneOf(codes);
+      tally.add(`refused ${code}`);
       return;
     }
     expect(code, e.text.slice(0, 300)).toBeUndefined();
     expect([200, 201, 202]).toContain(answer!.status);
+    const outcome = expectedOutcome(e, before);
+    expect({ result: answer!.result, reason_code: answer!.reason_code }, `key state before: ${JSON.stringify(before)}`).toEqual(outcome);
+    tally.add(outcomeLabel(outcome));
     const { rows } = await pool.query(
       `select tenant_id, idempotency_key, result, payload = $2::jsonb as same_payload, fingerprint = sha256(convert_to($2::jsonb::text, 'UTF8')) as same_fingerprint
        from ledger.events_raw where raw_id = $1`, [answer!.raw_id, e.text]);
     expect(rows).toEqual([{ tenant_id: TENANT, idempotency_key: e.members!.get('event_id')!.value, result: answer!.result,
       same_payload: true, same_fingerprint: true }]);
-  }), runs(100));
-}, 60_000);
+  }), runs(RUNS));
+  tally.report();
+}, testTimeoutMs(RUNS));

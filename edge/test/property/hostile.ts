@@ -5,6 +5,7 @@
 // contract makes of it (`expectedOf`).
 import fc from 'fast-check';
 import { envelope } from '../support.js';
+import { canonicalText } from './json.js';
 
 /**
  * Why jsonb cannot hold a JSON text that JSON.parse accepts: an unpaired surrogate escape (22P02),
@@ -69,9 +70,16 @@ const FIELDS = ['schema_version', 'tenant_id', 'store_id', 'source_system', 'eve
   'source_event_id', 'currency', 'total_amount', 'line_items'];
 
 let counter = 0;
-/** Event ids: unique ASCII mostly; unicode (printable), too long, with control characters, empty. */
+/** Envelopes generated so far: repeated ids come in groups, so that fresh keys keep coming. */
+let generated = 0;
+/**
+ * Event ids: unique ASCII; a few repeated ones, so that envelopes meet earlier arrivals of their
+ * key (duplicates, conflicts, keys already held); unicode (printable), too long, with control
+ * characters, empty.
+ */
 const eventId: fc.Arbitrary<Piece> = fc.oneof(
-  { weight: 3, arbitrary: fc.constant(null).map(() => piece(`e-${process.pid}-${++counter}`)) },
+  { weight: 2, arbitrary: fc.constant(null).map(() => piece(`e-${process.pid}-${++counter}`)) },
+  { weight: 2, arbitrary: fc.nat(3).map((n) => piece(`again-${process.pid}-${Math.floor(generated / 24)}-${n}`)) },
   fc.array(fc.constantFrom('é', '中', '😀', 'Ω', 'ß', 'ا', 'ñ', '𝄞', 'a', '-', ' '), { minLength: 1, maxLength: 20 })
     .map((chars) => piece(`${chars.join('')}-${++counter}`)),
   fc.constantFrom(255, 256).map((n) => piece('😀'.repeat(n))),
@@ -99,6 +107,17 @@ const mutation = (bound: string): fc.Arbitrary<Mutation> => fc.oneof(
   fc.record({ op: fc.constant('set' as const), field: fc.constant('event_id'), value: eventId }),
   fc.record({ op: fc.constant('set' as const), field: fc.constant('tenant_id'), value: tenantId(bound) }),
   fc.record({ op: fc.constant('set' as const), field: fc.constant('occurred_at'), value: fc.constantFrom(...OCCURRED_AT).map(([t]) => piece(t)) }),
+  // Types the allowlist has, in another case, and types it has not.
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constantFrom('set' as const, 'again' as const), field: fc.constant('event_type'),
+      value: fc.constantFrom('sale', 'Return', 'MAGIC', 'Gift_Card', 'void ', 'SALE').map(piece) }),
+  },
+  // Another amount: a conflict when the key was processed with the usual one.
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('set' as const), field: fc.constant('total_amount'), value: fc.constantFrom('41', '42.50', '42.5').map((t) => raw(t)) }),
+  },
 );
 
 export interface HostileEnvelope {
@@ -113,13 +132,24 @@ export interface HostileEnvelope {
 
 const TOP_LEVEL_NOT_OBJECTS = ['[1,2]', '"an envelope"', '42', 'null', 'true', '[]'];
 
+/** The last envelopes generated: a producer's retry sends one of them again, byte for byte. */
+const recent: HostileEnvelope[] = [];
+
 export function hostileEnvelope(bound: string): fc.Arbitrary<HostileEnvelope> {
+  return fc.oneof(
+    { weight: 5, arbitrary: freshEnvelope(bound) },
+    { weight: 1, arbitrary: fc.nat(7).map((n) => (recent.length ? recent[n % recent.length] : undefined)) },
+  ).chain((e) => (e ? fc.constant(e) : freshEnvelope(bound)));
+}
+
+function freshEnvelope(bound: string): fc.Arbitrary<HostileEnvelope> {
   return fc.record({
     topLevel: fc.oneof({ weight: 14, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...TOP_LEVEL_NOT_OBJECTS) }),
     eventId,
     mutations: fc.array(mutation(bound), { minLength: 0, maxLength: 4 }),
     header: fc.constantFrom('none', 'none', 'none', 'same', 'other'),
   }).map(({ topLevel, eventId: id, mutations, header }) => {
+    generated += 1;
     if (topLevel !== null) return shown({ text: topLevel, members: null, unstorable: [], header: header === 'other' ? 'other-key' : undefined });
     const members: [Piece, Piece][] = Object.entries(envelope(bound, String(id.value))).map(([k, v]) => [piece(k), piece(v)]);
     members.find(([name]) => name.value === 'event_id')![1] = id;
@@ -136,13 +166,19 @@ export function hostileEnvelope(bound: string): fc.Arbitrary<HostileEnvelope> {
     // Only what a header can carry: visible ASCII, and short (Node answers 431 past 16 KiB of headers).
     const headerValue = header === 'other' ? 'other-key'
       : header === 'same' && typeof event === 'string' && /^[\x21-\x7e]{1,1000}$/.test(event) ? event : undefined;
-    return shown({
+    return remembered({
       text: `{${members.map(([name, value]) => `${name.text}:${value.text}`).join(',')}}`,
       members: effective,
       unstorable: members.flatMap(([name, value]) => [...name.unstorable, ...value.unstorable]),
       header: headerValue,
     });
   });
+}
+
+function remembered(e: HostileEnvelope): HostileEnvelope {
+  recent.push(e);
+  if (recent.length > 8) recent.shift();
+  return shown(e);
 }
 
 /** How a counterexample is printed: the text (cut when long) and the header. */
@@ -189,3 +225,22 @@ export function verdict(e: HostileEnvelope, bound: string): 'unstorable' | 'forb
   if ([...e.members.values()].some((v) => 1 + levelsBelow(v.value) >= 65)) return 'invalid';
   return 'valid';
 }
+
+const ALLOWED = new Set(['SALE', 'RETURN', 'CORRECTION', 'CANCEL', 'VOID']);
+
+/** A key's state as the owner read it just before an arrival. */
+export interface KeyBefore { status: string; canonical_payload: string | null }
+
+/** What the outcome table answers for a valid envelope, given its key's state before. */
+export function expectedOutcome(e: HostileEnvelope, before: KeyBefore | undefined): { result: string; reason_code: string | null } {
+  const type = e.members!.get('event_type')!.value as string;
+  if (!before) return ALLOWED.has(type.toUpperCase()) ? { result: 'processed', reason_code: null } : { result: 'quarantined', reason_code: 'UNKNOWN_EVENT_TYPE' };
+  if (before.status === 'quarantined') return { result: 'quarantined', reason_code: 'ALREADY_QUARANTINED' };
+  if (before.status === 'ignored') return { result: 'ignored', reason_code: 'IGNORED_BY_OPERATOR' };
+  return before.canonical_payload === canonicalText(e.text)
+    ? { result: 'duplicate', reason_code: null } : { result: 'quarantined', reason_code: 'IDEMPOTENCY_CONFLICT' };
+}
+
+/** The rows of the outcome table a run of hostile envelopes must reach. */
+export const HOSTILE_OUTCOMES = ['processed', 'duplicate', 'quarantined IDEMPOTENCY_CONFLICT', 'quarantined UNKNOWN_EVENT_TYPE', 'quarantined ALREADY_QUARANTINED'];
+export const outcomeLabel = (o: { result: string; reason_code: string | null }) => (o.reason_code ? `${o.result} ${o.reason_code}` : o.result);
