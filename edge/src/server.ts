@@ -102,7 +102,7 @@ export async function start(): Promise<void> {
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
   const edge = await createEdge({
     pool, logger,
-    jobWorker: process.env.JOB_WORKER === 'off' ? false : {
+    jobWorker: (process.env.JOB_WORKER ?? 'on') === 'off' ? false : {
       stepItems: Number(process.env.JOB_STEP_ITEMS ?? 25),
       stepMs: Number(process.env.JOB_STEP_MS ?? 200),
       pollMs: Number(process.env.JOB_POLL_MS ?? 1_000),
