@@ -4,7 +4,8 @@
 -- record, id, filters and sorts once, in a spec (310-330); this file turns a spec and a caller's
 -- filter, sort and range into one query, or a spec and an id into one record. Nothing of the caller's reaches the query text but
 -- checked values, quoted as literals; a name the spec does not hold is refused (22023), whatever
--- it is (`constructor`, `__proto__`, `toString`).
+-- it is (`constructor`, `__proto__`, `toString`). Each read runs with timezone UTC, so that every
+-- time it answers (and every export of it) is UTC whatever the session's zone.
 --
 -- These helpers run with the caller's rights (security invoker), so grants and row-level security
 -- decide what each caller reads, as in psql. That is why, unlike the other helpers of

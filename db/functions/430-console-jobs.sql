@@ -35,6 +35,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select * from ledger_private.console_list(ledger_private.console_spec_jobs(), filter, sort, descending, range_start, range_end)
 $$;
@@ -47,6 +48,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select ledger_private.console_record(ledger_private.console_spec_jobs(), id)
 $$;
@@ -84,6 +86,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select * from ledger_private.console_list(ledger_private.console_spec_job_items(), filter, sort, descending, range_start, range_end)
 $$;
@@ -96,6 +99,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select ledger_private.console_record(ledger_private.console_spec_job_items(), id)
 $$;

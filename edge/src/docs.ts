@@ -130,7 +130,7 @@ export function openApiDocument() {
       '/admin/api/{resource}': {
         get: {
           summary: 'The console: a list (ra-data-simple-rest)', tags: ['console'], security: auth,
-          description: 'Resources: exceptions, events, idempotency-keys (alias keys), audit-log, rejections, jobs, job-items. Query sort=["field","ASC"|"DESC"], range=[start,end] (inclusive), filter={"field":value}; answers a JSON array and Content-Range.',
+          description: 'Resources: exceptions, events, idempotency-keys (alias keys), audit-log, rejections, jobs, job-items, reason-codes. Query sort=["field","ASC"|"DESC"], range=[start,end] (inclusive), filter={"field":value}; answers a JSON array and Content-Range.',
           parameters: [{ name: 'resource', in: 'path', required: true, schema: { type: 'string' } },
             ...['sort', 'range', 'filter'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description: 'JSON' }))],
           responses: { 200: { description: 'A JSON array of records, each with an id' }, ...common, 404: problem('No such resource'), 422: problem('Bad query') },

@@ -97,6 +97,8 @@ export async function start(): Promise<void> {
     idleTimeoutMillis: 30_000,
     statement_timeout: Number(process.env.STATEMENT_TIMEOUT_MS ?? 15_000),
     application_name: 'ledger-safe-edge',
+    // Every time the API answers is UTC, whatever the database's default zone.
+    options: '-c timezone=UTC',
   });
   // An idle connection dropped by the server (restart, failover) must not take the process down.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));

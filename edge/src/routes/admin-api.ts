@@ -31,6 +31,7 @@ const RESOURCES = new Map<string, ConsoleResource>([
   ['rejections', { list: 'ledger.list_console_rejections', one: 'ledger.get_console_rejection' }],
   ['jobs', { list: 'ledger.list_console_jobs', one: 'ledger.get_console_job' }],
   ['job-items', { list: 'ledger.list_console_job_items', one: 'ledger.get_console_job_item' }],
+  ['reason-codes', { list: 'ledger.list_console_reason_codes', one: 'ledger.get_console_reason_code' }],
 ]);
 
 const invalid = (path: string, message: string) =>
