@@ -12,6 +12,8 @@ import { createMetrics, metricsRoutes, type Metrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { JobWorker, type JobWorkerOptions } from './jobs-worker.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { adminConsole } from './admin-console.js';
 import { mountGraphql } from './graphql.js';
@@ -30,6 +32,8 @@ export interface EdgeOptions {
   limits?: Partial<Limits>;
   /** Coalescing of single arrivals other than the environment's (INGEST_COALESCE…). */
   coalescing?: Partial<CoalescingOptions>;
+  /** The worker that runs bulk-resolution jobs in this process (false: none here). */
+  jobWorker?: JobWorkerOptions | false;
 }
 
 export interface Edge {
@@ -39,6 +43,7 @@ export interface Edge {
   limits: Limits;
   /** Null when coalescing is off. */
   coalescer: IngestCoalescer | null;
+  worker: JobWorker | null;
   close(): Promise<void>;
 }
 
@@ -48,8 +53,11 @@ const ALLOWED: [RegExp, string[]][] = [
   [/^\/v1\/events\/batch$/, ['POST']],
   [/^\/v1\/health$/, ['GET', 'HEAD']],
   [/^\/v1\/exceptions$/, ['GET', 'HEAD']],
+  [/^\/v1\/exceptions\/bulk$/, ['POST']],
   [/^\/v1\/exceptions\/[^/]+$/, ['GET', 'HEAD']],
   [/^\/v1\/exceptions\/[^/]+\/(resolve|assign)$/, ['POST']],
+  [/^\/v1\/jobs\/[^/]+$/, ['GET', 'HEAD']],
+  [/^\/v1\/jobs\/[^/]+\/cancel$/, ['POST']],
   [/^\/(openapi\.json|docs|metrics)$/, ['GET', 'HEAD']],
 ];
 
@@ -60,9 +68,10 @@ function methodNotAllowed(req: Request): void {
   }
 }
 
-export async function createEdge({ pool, logger, authCacheMs, limits: overrides, coalescing }: EdgeOptions): Promise<Edge> {
+export async function createEdge({ pool, logger, authCacheMs, limits: overrides, coalescing, jobWorker = {} }: EdgeOptions): Promise<Edge> {
   const limits: Limits = { ...LIMITS, ...overrides };
   const db = new Database(pool);
+  const worker = jobWorker === false ? null : new JobWorker(db, logger, jobWorker);
   const metrics = createMetrics(db);
   const coalescingOptions = { ...coalescingFromEnv(pool), ...coalescing };
   const coalescer = coalescingOptions.enabled ? new IngestCoalescer(db, metrics, coalescingOptions) : null;
@@ -79,6 +88,7 @@ export async function createEdge({ pool, logger, authCacheMs, limits: overrides,
   app.use(eventRoutes(db, metrics, limits, coalescer));
   app.use(docsRoutes());
   app.use(healthRoutes(db, pool));
+  app.use(jobRoutes(db, worker, limits));
   app.use(exceptionRoutes(db, limits));
   app.use(metricsRoutes(metrics));
   app.use(adminApiRoutes(db));
@@ -91,5 +101,13 @@ export async function createEdge({ pool, logger, authCacheMs, limits: overrides,
   });
   app.use(errorHandler);
 
-  return { app, db, metrics, limits, coalescer, close: () => graphql.close() };
+  worker?.start();
+
+  return {
+    app, db, metrics, limits, coalescer, worker,
+    async close() {
+      await worker?.stop();
+      await graphql.close();
+    },
+  };
 }

@@ -1,5 +1,6 @@
-// Prometheus metrics: requests by route and status with latency, ingest outcomes, pool use, and
-// open exceptions (read from the health counters at scrape time).
+// Prometheus metrics: requests by route and status with latency, ingest outcomes, pool use, open
+// exceptions (read from the health counters at scrape time) and the age of the oldest open one by
+// reason. The alert rules over them are ops/prometheus/ledger-safe.rules.yml.
 import type { RequestHandler, Router } from 'express';
 import { Router as makeRouter } from 'express';
 import type { Database } from './db/pool.js';
@@ -57,6 +58,17 @@ export function createMetrics(db: Database): Metrics {
     async collect() {
       const [row] = await db.query({ role: 'ledger_readonly' }, "select (ledger.health() ->> 'exceptions_open')::bigint as n");
       this.set(Number(row.n));
+    },
+  });
+
+  // The contract's name (v1.2): read at scrape time, one index probe per reason.
+  new client.Gauge({
+    name: 'ledger_exception_oldest_open_seconds', help: 'Age of the oldest open exception by reason code (0: none open).',
+    labelNames: ['reason_code'], registers: [registry],
+    async collect() {
+      const rows = await db.query({ role: 'ledger_readonly' }, 'select reason_code, age_seconds from ledger.oldest_open_exceptions()');
+      this.reset();
+      for (const row of rows) this.set({ reason_code: row.reason_code }, Number(row.age_seconds));
     },
   });
 

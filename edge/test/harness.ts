@@ -35,7 +35,7 @@ export function edgeLoginUrl(ownerUrl: string): string {
 }
 
 export async function startHarness(prefix: string, poolOptions: pg.PoolConfig = {}, authCacheMs?: number,
-  edgeOptions: Pick<EdgeOptions, 'coalescing' | 'limits'> = {}): Promise<Harness> {
+  edgeOptions: Pick<EdgeOptions, 'coalescing' | 'limits' | 'jobWorker'> = {}): Promise<Harness> {
   const ownerUrl = await createTestDatabase(prefix);
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
   const pool = new pg.Pool({ connectionString: edgeLoginUrl(ownerUrl), max: 20, connectionTimeoutMillis: 2000, ...poolOptions });
