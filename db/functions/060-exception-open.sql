@@ -17,7 +17,8 @@ begin
   insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at,
                                  store_id, txn_id, source_system, event_type)
   values (p_tenant_id, p_exception_id, p_idempotency_key, p_reason_code, p_raw_id, coalesce(p_details, '{}'), p_at, p_at,
-          p_envelope ->> 'store_id', p_envelope ->> 'txn_id', p_envelope ->> 'source_system', upper(p_envelope ->> 'event_type'));
+          left(p_envelope ->> 'store_id', 200), left(p_envelope ->> 'txn_id', 200), left(p_envelope ->> 'source_system', 200),
+          left(upper(p_envelope ->> 'event_type'), 200));
 
   insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
   values (p_tenant_id, p_at, 'system', 'exception.opened', 'exception', p_exception_id::text, p_exception_id,

@@ -98,7 +98,7 @@ begin
     from jsonb_array_elements(v_values) with ordinality x (value, n) order by x.n);
   if p_kind ? 'terms' then
     -- Any of the values, as search terms of an indexed expression (see ledger_private.search_terms).
-    return format(p_kind ->> 'terms', array(select (p_kind ->> 'prefix') || case when p_kind ? 'upper' then upper(t) else t end
+    return format(p_kind ->> 'terms', array(select (p_kind ->> 'prefix') || left(case when p_kind ? 'upper' then upper(t) else t end, 200)
                                             from unnest(v_texts) t));
   end if;
   if p_kind ? 'columns' then

@@ -176,7 +176,7 @@ describe('a shared call answers as one call per arrival does', () => {
     const [bronze, keys, exceptions, rejections, counters] = await Promise.all([
       q('select idempotency_key, attempt, result, reason_code, payload::text as payload, source, exception_id is not null as held from ledger.events_raw where tenant_id = $1 order by idempotency_key, attempt'),
       q('select idempotency_key, status, arrivals, canonical_fingerprint from ledger.events_processed where tenant_id = $1 order by idempotency_key'),
-      q('select idempotency_key, reason_code, status, arrivals from ledger.exceptions where tenant_id = $1 order by opened_at, idempotency_key'),
+      q('select idempotency_key, reason_code, status, arrivals from ledger.exceptions where tenant_id = $1 order by idempotency_key, opened_at'),
       q('select http_status, reason_code, idempotency_key, errors, source, api_key_id from ledger.rejections where tenant_id = $1 order by idempotency_key nulls first, http_status, reason_code, errors::text'),
       countersAndCounts(h.owner, TENANT),
     ]);
