@@ -59,10 +59,11 @@ async function batchCall(tenant: string, text: string): Promise<{ rows: Record<s
     await client.query("select set_config('role', 'ledger_ingest', true), set_config('ledger.tenant_id', $1, true), set_config('ledger.actor', '', true)", [tenant]);
     const { rows } = await client.query('select * from ledger.ingest_events($1::jsonb)', [text]);
     await client.query('reset role');
-    const { rows: [{ calls }] } = await client.query(
-      "select pg_stat_get_xact_function_calls('ledger_private.ingest_valid(jsonb, text)'::regprocedure)::int as calls");
+    // Counted by ledger_private.ingest_set when its set-based step failed and it went one by one
+    // (a call of one arrival takes the single path by design, and is not counted).
+    const { rows: [{ fallbacks }] } = await client.query("select coalesce(nullif(current_setting('ledger.ingest_fallbacks', true), ''), '0')::int as fallbacks");
     await client.query('commit');
-    return { rows, fellBack: calls > 0 };
+    return { rows, fellBack: fallbacks > 0 };
   } catch (error) {
     await client.query('rollback');
     return { code: (error as { code?: string }).code ?? String(error) };
