@@ -77,6 +77,40 @@ $$;
 comment on function ledger_private.check_resolution_arguments(text, text, jsonb, bigint) is
   'Raises 22023 when a resolution''s arguments are wrong whatever the exception: unknown action, empty notes, a patch or arrival with mark_resolved_no_replay.';
 
+create or replace function ledger_private.replay_posting_check(p_tenant_id text, p_idempotency_key text, p_payload jsonb)
+returns jsonb
+language plpgsql
+stable
+as $$
+declare
+  v_kind text := coalesce(ledger_private.posting_kind(p_payload ->> 'event_type'), 'none');
+  v_old ledger.ledger_transactions;
+begin
+  -- What ledger_private.post_key would refuse for this replay, without writing or locking: the
+  -- bulk dry run's judgement, and a single resolve's before it posts.
+  select * into v_old from ledger.ledger_transactions t
+  where t.tenant_id = p_tenant_id and t.idempotency_key = p_idempotency_key and t.superseded_by is null;
+  if v_kind = 'none' or (found and v_old.fingerprint = ledger_private.fingerprint(p_payload)) then
+    return null;
+  end if;
+  return ledger_private.check_posting(p_payload, v_kind, v_old.posting_id);
+end
+$$;
+comment on function ledger_private.replay_posting_check(text, text, jsonb) is 'The posting rule a replayed payload would break (as {reason_code, details}), judged without writing; null when it would post (or posts nothing, or changes nothing).';
+
+create or replace function ledger_private.posting_refusal_errors(p_check jsonb)
+returns jsonb
+language sql
+immutable
+as $$
+  -- A posting rule's refusal as the [{path, message}] a client reads: the schema's own errors, or
+  -- one naming the rule and its details.
+  select case when p_check ->> 'reason_code' = 'SCHEMA_VALIDATION_FAILED' then p_check #> '{details,errors}'
+              else jsonb_build_array(jsonb_build_object('path', 'override_patch',
+                     'message', format('%s: %s', p_check ->> 'reason_code', p_check -> 'details'))) end
+$$;
+comment on function ledger_private.posting_refusal_errors(jsonb) is 'A posting rule''s refusal (reason_code, details) as [{path, message}].';
+
 create or replace function ledger_private.resolution_verdict(
   p_exception ledger.exceptions, p_action text, p_override_patch jsonb, p_canonical_raw_id bigint)
 returns ledger_private.resolution_verdict
@@ -87,6 +121,7 @@ declare
   v_canonical ledger.events_raw;
   v_payload jsonb;
   v_errors jsonb;
+  v_check jsonb;
 begin
   if p_exception.status <> 'open' then
     return ('55000', 'ALREADY_RESOLVED', format('exception %s is already resolved', p_exception.exception_id), null, null, null)::ledger_private.resolution_verdict;
@@ -112,6 +147,13 @@ begin
   end if;
   if jsonb_array_length(v_errors) > 0 then
     return ('LSR01', 'REPLAY_VALIDATION_FAILED', 'the replayed payload is not a valid arrival', v_errors, v_canonical.raw_id, v_payload)::ledger_private.resolution_verdict;
+  end if;
+  -- Processed means posted: the posting rules judge the replay as they judge a new arrival (the
+  -- key's own current posting, which a replay supersedes, left out).
+  v_check := ledger_private.replay_posting_check(p_exception.tenant_id, p_exception.idempotency_key, v_payload);
+  if v_check is not null then
+    return ('LSR01', v_check ->> 'reason_code', format('the replayed payload breaks a posting rule (%s)', v_check ->> 'reason_code'),
+            ledger_private.posting_refusal_errors(v_check), v_canonical.raw_id, v_payload)::ledger_private.resolution_verdict;
   end if;
   return (null, null, null, null, v_canonical.raw_id, v_payload)::ledger_private.resolution_verdict;
 end
@@ -148,6 +190,7 @@ declare
   v_at timestamptz := clock_timestamp();
   v_patch jsonb := coalesce(p_override_patch, '{}'::jsonb);
   v_replay boolean := p_action = 'override_and_replay';
+  v_check jsonb;
 begin
   perform ledger_private.check_resolution_arguments(p_action, p_resolution_notes, v_patch, p_canonical_raw_id);
   v_exception := ledger_private.lock_open_exception(p_exception_id);
@@ -157,6 +200,11 @@ begin
   where k.tenant_id = v_exception.tenant_id and k.idempotency_key = v_exception.idempotency_key;
 
   if v_replay then
+    v_check := ledger_private.post_key(v_verdict.payload, v_verdict.canonical_raw_id, v_at);
+    if v_check is not null then
+      raise exception using errcode = 'LSR01', message = format('the replayed payload breaks a posting rule (%s)', v_check ->> 'reason_code'),
+        detail = ledger_private.posting_refusal_errors(v_check)::text;
+    end if;
     update ledger.events_processed k
     set status = 'processed', event_type = upper(v_verdict.payload ->> 'event_type'), canonical_raw_id = v_verdict.canonical_raw_id,
         canonical_fingerprint = ledger_private.fingerprint(v_verdict.payload), canonical_payload = v_verdict.payload,

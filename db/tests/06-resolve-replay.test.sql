@@ -19,7 +19,7 @@ insert into resolved select 'explicit', * from ledger.resolve_exception((tests.a
 insert into resolved select 'patched', * from ledger.resolve_exception((tests.answer('patched:conflict')).exception_id, 'override_and_replay',
   'both totals were wrong', override_patch => '{"total_amount": 40.0, "line_items": null, "note": "fixed by ops"}');
 insert into resolved select 'unknown', * from ledger.resolve_exception((tests.answer('unknown')).exception_id, 'override_and_replay',
-  'MAGIC means return', override_patch => '{"event_type": "return"}');
+  'MAGIC means sale', override_patch => '{"event_type": "sale"}');
 select tests.as_producer('t_replay');
 select tests.arrive('default:retry held', tests.envelope('t_replay', 'default', '{"total_amount": 41.0}'));
 select tests.arrive('default:retry first', tests.envelope('t_replay', 'default'));
@@ -67,7 +67,7 @@ select is((select count(*)::int from ledger.events_raw where tenant_id = 't_repl
 -- An UNKNOWN_EVENT_TYPE exception replayed with a patched type.
 select results_eq(
   $$select status, event_type, canonical_payload ->> 'event_type' from ledger.events_processed where tenant_id = 't_replay' and idempotency_key = 'unknown'$$,
-  $$values ('processed', 'RETURN', 'return')$$,
+  $$values ('processed', 'SALE', 'sale')$$,
   'an unknown type patched to an allowed one is processed (type compared upper-cased)');
 
 -- Every resolved exception.

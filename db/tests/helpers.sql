@@ -1,6 +1,8 @@
 -- Test helpers, loaded only into the test database (never by migrate).
 create schema if not exists tests;
 
+-- A well-formed sale (its lines add up to its total); a patch that names another total and no lines
+-- gets one line of that amount, so that the sale stays well-formed for the ledger's rules.
 create or replace function tests.envelope(p_tenant_id text, p_event_id text, p_patch jsonb default '{}')
 returns jsonb
 language sql
@@ -12,7 +14,10 @@ as $$
     'event_id', p_event_id, 'source_event_id', 'src-' || p_event_id, 'event_type', 'SALE',
     'occurred_at', '2026-02-25T00:00:00Z', 'txn_id', 'txn-' || p_event_id, 'currency', 'USD', 'total_amount', 42.5,
     'line_items', jsonb_build_array(jsonb_build_object('sku', 'SKU-AAA', 'qty', 1, 'amount', 30.0),
-                                    jsonb_build_object('sku', 'SKU-BBB', 'qty', 1, 'amount', 12.5))), p_patch)
+                                    jsonb_build_object('sku', 'SKU-BBB', 'qty', 1, 'amount', 12.5))),
+    case when jsonb_typeof(p_patch -> 'total_amount') = 'number' and not p_patch ? 'line_items'
+         then p_patch || jsonb_build_object('line_items', jsonb_build_array(jsonb_build_object('sku', 'SKU-AAA', 'qty', 1, 'amount', p_patch -> 'total_amount')))
+         else p_patch end)
 $$;
 
 create or replace function tests.make_tenant(p_tenant_id text)

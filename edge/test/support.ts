@@ -22,13 +22,19 @@ export async function createTestDatabase(prefix: string): Promise<string> {
   return withDatabase(adminUrl, name);
 }
 
+/**
+ * A well-formed sale: its lines add up to its total. Another total without lines gets one line of
+ * that amount, so that it stays well-formed for the ledger's rules (as the acceptance check does).
+ */
 export function envelope(tenantId: string, eventId: string, extra: Record<string, unknown> = {}) {
+  const lines = typeof extra.total_amount === 'number' && !('line_items' in extra)
+    ? { line_items: [{ sku: 'SKU-AAA', qty: 1, amount: extra.total_amount }] } : {};
   return {
     schema_version: '1.0', tenant_id: tenantId, store_id: 'store_001', source_system: 'pos_sim', event_id: eventId,
     source_event_id: `src-${eventId}`, event_type: 'SALE', occurred_at: '2026-02-25T00:00:00Z', txn_id: `txn-${eventId}`,
     currency: 'USD', total_amount: 42.5,
     line_items: [{ sku: 'SKU-AAA', qty: 1, amount: 30.0 }, { sku: 'SKU-BBB', qty: 1, amount: 12.5 }],
-    ...extra,
+    ...extra, ...lines,
   };
 }
 
