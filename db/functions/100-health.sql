@@ -17,7 +17,8 @@ begin
     'idempotency', jsonb_build_object(
       'processed', coalesce(sum(c.processed), 0)::bigint,
       'quarantined', coalesce(sum(c.quarantined), 0)::bigint,
-      'ignored', coalesce(sum(c.ignored), 0)::bigint))
+      'ignored', coalesce(sum(c.ignored), 0)::bigint),
+    'postings', coalesce(sum(c.postings), 0)::bigint)
   into v_counts
   from ledger_private.tenant_counters c
   where v_tenant_id is null or c.tenant_id = v_tenant_id;
@@ -25,6 +26,6 @@ begin
 end
 $$;
 comment on function ledger.health(text) is
-  'Counts of one tenant (or all): events_raw, rejections, exceptions_open and keys by state; always equal to count(*) of the tables, read from sharded counters. A producer sees only its tenant.';
+  'Counts of one tenant (or all): events_raw, rejections, exceptions_open, keys by state and current ledger postings; always equal to count(*) of the tables, read from sharded counters. A producer sees only its tenant.';
 revoke all on function ledger.health(text) from public;
 grant execute on function ledger.health(text) to ledger_ingest, ledger_readonly;

@@ -86,7 +86,8 @@ as $$
     'idempotency', jsonb_build_object(
       'processed', (select count(*) from ledger.events_processed where (p_tenant_id is null or tenant_id = p_tenant_id) and status = 'processed'),
       'quarantined', (select count(*) from ledger.events_processed where (p_tenant_id is null or tenant_id = p_tenant_id) and status = 'quarantined'),
-      'ignored', (select count(*) from ledger.events_processed where (p_tenant_id is null or tenant_id = p_tenant_id) and status = 'ignored')))
+      'ignored', (select count(*) from ledger.events_processed where (p_tenant_id is null or tenant_id = p_tenant_id) and status = 'ignored')),
+    'postings', (select count(*) from ledger.ledger_transactions where (p_tenant_id is null or tenant_id = p_tenant_id) and superseded_by is null))
 $$;
 
 -- Answers remembered by step name, so that assertions made later (often as another role) can

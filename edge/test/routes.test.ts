@@ -55,7 +55,7 @@ describe('health', () => {
     const anon = await h.http('GET', '/v1/health');
     expect(anon.json).toEqual({ status: 'ok', db: 'ok', db_time: expect.any(String) });
     const mine = (await h.http('GET', '/v1/health', { key: other })).json.counts;
-    expect(mine).toEqual({ events_raw: 1, rejections: 0, exceptions_open: 0, idempotency: { processed: 1, quarantined: 0, ignored: 0 } });
+    expect(mine).toEqual({ events_raw: 1, rejections: 0, exceptions_open: 0, idempotency: { processed: 1, quarantined: 0, ignored: 0 }, postings: 1 });
     const all = (await op('GET', '/v1/health')).json.counts;
     const { rows } = await h.owner.query('select count(*)::int as n from ledger.events_raw');
     expect(all.events_raw).toBe(rows[0].n);

@@ -48,7 +48,8 @@ export async function countersAndCounts(db: Pick<pg.Pool, 'query'>, tenant: stri
        'idempotency', jsonb_build_object(
          'processed', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'processed'),
          'quarantined', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'quarantined'),
-         'ignored', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'ignored'))) as counted`,
+         'ignored', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'ignored')),
+      'postings', (select count(*) from ledger.ledger_transactions where tenant_id = $1 and superseded_by is null)) as counted`,
     [tenant]);
   return rows[0];
 }

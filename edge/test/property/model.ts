@@ -213,7 +213,8 @@ export const SNAPSHOT_SQL = `
       'idempotency', jsonb_build_object(
         'processed', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'processed'),
         'quarantined', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'quarantined'),
-        'ignored', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'ignored'))) as counted`;
+        'ignored', (select count(*) from ledger.events_processed where tenant_id = $1 and status = 'ignored')),
+      'postings', (select count(*) from ledger.ledger_transactions where tenant_id = $1 and superseded_by is null)) as counted`;
 
 /** The rows of the outcome table, and of resolution and assignment, that a run must reach. */
 export const OUTCOME_ROWS = [
