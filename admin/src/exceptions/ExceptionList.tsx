@@ -103,7 +103,7 @@ export const ExceptionList = () => {
     <BulkScope>
       <List filters={filters} actions={<ListActions />} exporter={exactExporter} filterDefaultValues={{ status: 'open' }}
         sort={{ field: 'opened_at', order: 'DESC' }} perPage={25} error={<ListError />} queryOptions={{ onError: () => {} }}
-        sx={{ minWidth: 0, '& .RaList-content': { overflowX: 'auto' } }}>
+        sx={{ minWidth: 0, '& .RaDataTable-tableWrapper': { overflowX: 'auto' } }}>
         {isSmall ? (
           <SimpleList
             primaryText={(r) => r.idempotency_key}

@@ -164,7 +164,9 @@ describe.skipIf(chromiumMissing)('bulk resolution, ageing and times in the conso
     await page.getByRole('button', { name: 'Mine' }).click();
     await page.getByRole('link', { name: 'stale-1' }).waitFor();
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
-    const owner = page.getByRole('row', { name: /stale-1/ }).getByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    // The owner's cell: the row's other times (opened, last arrival) have the same form.
+    const owner = page.getByRole('row', { name: /stale-1/ }).getByRole('cell', { name: `operator:${h.operatorName}` })
+      .getByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
     await owner.waitFor();
     await page.getByRole('button', { name: 'Mine' }).click();
     await page.getByRole('button', { name: 'Unassigned' }).click();
