@@ -7,21 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../edge/dist/db/embedded.js';
+import { saleText } from './bench-envelope.mjs';
 
-/** A ~600-byte envelope; the event id makes every one unique. */
-export function benchEnvelope(tenant, eventId) {
-  return JSON.stringify({
-    schema_version: '1.0', tenant_id: tenant, store_id: 'store_0042', source_system: 'pos_bench', event_id: eventId,
-    source_event_id: `src-${eventId}`, event_type: 'SALE', occurred_at: '2026-02-25T10:15:00Z', txn_id: `txn-${eventId}`,
-    currency: 'USD', total_amount: 128.45, cashier: 'cashier-017', register: 'reg-03',
-    line_items: [
-      { sku: 'SKU-AAA-0001', qty: 2, amount: 30.0, description: 'Espresso beans 1kg' },
-      { sku: 'SKU-BBB-0002', qty: 1, amount: 42.95, description: 'Milk frother' },
-      { sku: 'SKU-CCC-0003', qty: 3, amount: 8.5, description: 'Croissant' },
-    ],
-    payment: { method: 'card', brand: 'visa', last4: '4242' },
-  });
-}
+/** The bench sale (scripts/lib/bench-envelope.mjs) as sent; the event id makes every one unique. */
+export const benchEnvelope = saleText;
 
 export function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
