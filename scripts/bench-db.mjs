@@ -6,7 +6,7 @@
 // and one statement per batch of BENCH_BATCH_SIZE events, at 4 connections:
 //   insert_batch  plain multi-row `insert into bench_plain select … from jsonb_array_elements($1)`
 //   ingest_batch  `select … from ledger.ingest_events($1::jsonb)`
-// with the same ~600-byte sales and unique keys, and prints events/s, p50/p99 latency and the
+// with the same ~700-byte sales and unique keys, and prints events/s, p50/p99 latency and the
 // ratios ingest/insert next to their targets, with the CPU time the server's backends spent per
 // event (read from /proc; steadier than events/s on a shared machine). A benchmark, not a test: it
 // prints numbers only.

@@ -1,7 +1,7 @@
 // `npm run bench:http`: POST /v1/events on the real edge, with single arrivals coalesced into shared
 // ingest calls (the default) and without (INGEST_COALESCE=off), vs a bare Express route doing one
 // plain INSERT of the same body, all over the same durable PostgreSQL 16. autocannon drives 50
-// connections with unique ~600-byte envelopes; a plain loop drives one connection (latencies to the
+// connections with unique ~700-byte sales; a plain loop drives one connection (latencies to the
 // microsecond). Prints rates, p50/p99, the ratios, the CPU each request cost the edge and
 // PostgreSQL, the edge's peak RSS and how many arrivals its calls held. A benchmark, not a test:
 // figures depend on the machine; the ratios are what to compare.

@@ -17,7 +17,7 @@ const TOTAL_CENTS = LINES.reduce((sum, line) => sum + line.cents, 0) + TAX_CENTS
 /** Major units as JSON writes them: 9490 cents → 94.9 (an integer over 100 prints as its decimal). */
 const major = (cents) => cents / 100;
 
-/** A sale of about 600 bytes; `eventId` makes event_id, source_event_id and txn_id unique. `extra` overrides fields. */
+/** A sale of about 700 bytes; `eventId` makes event_id, source_event_id and txn_id unique. `extra` overrides fields. */
 export function saleEnvelope(tenant, eventId, extra = {}) {
   return {
     schema_version: '1.0', tenant_id: tenant, store_id: 'store_0042', source_system: 'pos_bench', event_id: eventId,
