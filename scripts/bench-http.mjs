@@ -6,6 +6,9 @@
 // PostgreSQL, the edge's peak RSS and how many arrivals its calls held. A benchmark, not a test:
 // figures depend on the machine; the ratios are what to compare.
 //   BENCH_SECONDS (default 10) per measured run, BENCH_ROUNDS (default 2) runs at 50 connections.
+//   BENCH_CPU_PROF=<dir>: the three servers run under `node --cpu-prof`, each writing
+//   <dir>/<bare|edge|alone>.cpuprofile when it stops (read with scripts/profile-summary.mjs); the
+//   profiler costs CPU of its own, so the figures of such a run are not comparable.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -19,6 +22,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+
+const profileDir = process.env.BENCH_CPU_PROF;
+/** The environment that makes a server write its CPU profile as `name` (BENCH_CPU_PROF), or none. */
+const profiled = (name) => (profileDir
+  ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(profileDir)} --cpu-prof-name=${name}.cpuprofile`.trim() }
+  : {});
 
 /** A run with the CPU it cost the target process and PostgreSQL, per request (µs). */
 async function measured(run, targetPid, ownerUrl) {
@@ -46,9 +55,9 @@ export async function benchHttp(server, log = console.log) {
   const operator = (await createKey(owner, 'operator', null, 'bench operator')).secret;
   await owner.end();
 
-  const edge = await startEdgeProcess(root, ownerUrl);
-  const alone = await startEdgeProcess(root, ownerUrl, { INGEST_COALESCE: 'off' });
-  const bare = await startBareProcess(root, ownerUrl);
+  const edge = await startEdgeProcess(root, ownerUrl, profiled('edge'));
+  const alone = await startEdgeProcess(root, ownerUrl, { INGEST_COALESCE: 'off', ...profiled('alone') });
+  const bare = await startBareProcess(root, ownerUrl, profiled('bare'));
   const targets = [
     ['bare', bare, {}],
     ['edge', edge, { key: secret }],

@@ -54,10 +54,10 @@ export async function startEdgeProcess(root, ownerUrl, extraEnv = {}) {
   return { url, pid: child.pid, stop: () => stopChild(child) };
 }
 
-export async function startBareProcess(root, ownerUrl) {
+export async function startBareProcess(root, ownerUrl, extraEnv = {}) {
   const port = await freePort();
   const child = fork(path.join(root, 'scripts/lib/bare-insert-server.mjs'), [], {
-    env: { ...process.env, DATABASE_URL: ownerUrl, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, DATABASE_URL: ownerUrl, PORT: String(port), ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise((resolve, reject) => { child.once('message', resolve); child.once('exit', reject); });
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child) };
