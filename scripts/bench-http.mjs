@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createKey } from '../edge/dist/keys.js';
 import {
-  callSizes, coalescingMetrics, cpuMeter, drive, peakRssMb, sequential, serverPids, startBareProcess, startEdgeProcess,
+  callSizes, coalescingMetrics, cpuMeter, cpuMs, drive, peakRssMb, sequential, serverPids, startBareProcess, startEdgeProcess,
 } from './lib/http-bench.mjs';
 import { startTestServer } from './lib/testdb.mjs';
 
@@ -24,10 +24,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 
 const profileDir = process.env.BENCH_CPU_PROF;
-/** The environment that makes a server write its CPU profile as `name` (BENCH_CPU_PROF), or none. */
-const profiled = (name) => (profileDir
-  ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(profileDir)} --cpu-prof-name=${name}.cpuprofile`.trim() }
-  : {});
+/** Node's arguments that make a server write its CPU profile as `name` (BENCH_CPU_PROF), or none. */
+const profiled = (name) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 
 /** A run with the CPU it cost the target process and PostgreSQL, per request (µs). */
 async function measured(run, targetPid, ownerUrl) {
@@ -38,10 +36,14 @@ async function measured(run, targetPid, ownerUrl) {
   const r = await run();
   const requests = r.ok || 1;
   const { user, system } = process.cpuUsage(loadgen);
+  // A pool may open connections during the run (one closed while idle): their backends were born
+  // in it, so all their CPU is the run's.
+  const born = (await serverPids(ownerUrl)).filter((pid) => !pids.includes(pid));
+  const bornMs = born.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
   return {
     ...r,
     node_cpu_us: Math.round((node() * 1000) / requests),
-    postgres_cpu_us: Math.round((postgres() * 1000) / requests),
+    postgres_cpu_us: Math.round(((postgres() + bornMs) * 1000) / requests),
     loadgen_cpu_us: Math.round((user + system) / requests),
   };
 }
@@ -55,8 +57,8 @@ export async function benchHttp(server, log = console.log) {
   const operator = (await createKey(owner, 'operator', null, 'bench operator')).secret;
   await owner.end();
 
-  const edge = await startEdgeProcess(root, ownerUrl, profiled('edge'));
-  const alone = await startEdgeProcess(root, ownerUrl, { INGEST_COALESCE: 'off', ...profiled('alone') });
+  const edge = await startEdgeProcess(root, ownerUrl, {}, profiled('edge'));
+  const alone = await startEdgeProcess(root, ownerUrl, { INGEST_COALESCE: 'off' }, profiled('alone'));
   const bare = await startBareProcess(root, ownerUrl, profiled('bare'));
   const targets = [
     ['bare', bare, {}],

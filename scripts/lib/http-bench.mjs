@@ -30,7 +30,8 @@ async function waitHealthy(url, child, deadlineMs = 60_000) {
 /** Edges started for one server share ledger_edge's password: setting a new one would lock out the others' new connections. */
 const edgePasswords = new Map();
 
-export async function startEdgeProcess(root, ownerUrl, extraEnv = {}) {
+/** The edge as `ledger-safe start`; `nodeArgs` go to node before the script (--cpu-prof…). */
+export async function startEdgeProcess(root, ownerUrl, extraEnv = {}, nodeArgs = []) {
   const port = await freePort();
   const server = new URL(ownerUrl).host;
   let password = edgePasswords.get(server);
@@ -45,7 +46,7 @@ export async function startEdgeProcess(root, ownerUrl, extraEnv = {}) {
   const edgeUrl = new URL(ownerUrl);
   edgeUrl.username = 'ledger_edge';
   edgeUrl.password = password;
-  const child = spawn('node', [path.join(root, 'bin/ledger-safe.js'), 'start'], {
+  const child = spawn('node', [...nodeArgs, path.join(root, 'bin/ledger-safe.js'), 'start'], {
     env: { ...process.env, DATABASE_URL: ownerUrl, EDGE_DATABASE_URL: edgeUrl.toString(), PORT: String(port), ...extraEnv },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -54,10 +55,10 @@ export async function startEdgeProcess(root, ownerUrl, extraEnv = {}) {
   return { url, pid: child.pid, stop: () => stopChild(child) };
 }
 
-export async function startBareProcess(root, ownerUrl, extraEnv = {}) {
+export async function startBareProcess(root, ownerUrl, nodeArgs = []) {
   const port = await freePort();
   const child = fork(path.join(root, 'scripts/lib/bare-insert-server.mjs'), [], {
-    env: { ...process.env, DATABASE_URL: ownerUrl, PORT: String(port), ...extraEnv }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, DATABASE_URL: ownerUrl, PORT: String(port) }, execArgv: nodeArgs, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise((resolve, reject) => { child.once('message', resolve); child.once('exit', reject); });
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child) };
