@@ -50,7 +50,7 @@ export interface DiffPlanOptions {
 export function diffPlans({ variants, hostile = false, between = true, maxLength = 60 }: DiffPlanOptions = {}): fc.Arbitrary<DiffStep[]> {
   const arbitraries: fc.WeightedArbitrary<DiffStep>[] = [{ weight: 20, arbitrary: arrivalStep(variants, false).map(({ key, variant }) => ({ kind: 'arrive' as const, key, variant })) }];
   if (hostile) {
-    arbitraries.push({ weight: 1, arbitrary: fc.record({ kind: fc.constant('hostile' as const), key: fc.nat(KEYS.length - 1), item: fc.nat(HOSTILE_ITEMS.length - 1) }) });
+    arbitraries.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('hostile' as const), key: fc.nat(KEYS.length - 1), item: fc.nat(HOSTILE_ITEMS.length - 1) }) });
   }
   if (between) {
     arbitraries.push({ weight: 1, arbitrary: fc.constant({ kind: 'cut' as const }) });
@@ -224,6 +224,14 @@ export const DIFF_ROWS = [
   'processed', 'duplicate', 'quarantined UNKNOWN_EVENT_TYPE', 'quarantined IDEMPOTENCY_CONFLICT', 'quarantined ALREADY_QUARANTINED',
   'ignored IGNORED_BY_OPERATOR', 'refused 422', 'refused 403',
 ];
+
+/** What a run over HTTP with hostile items must reach too: every hostile item, each refused as a single POST refuses it. */
+export const HOSTILE_ROWS = ['refused 400', 'refused 413', ...HOSTILE_ITEMS.map((item) => `hostile item: ${item.name}`)];
+
+/** Counts the hostile items a plan sent. */
+export function tallyHostile(tally: Tally, plan: DiffStep[]): void {
+  for (const step of plan) if (step.kind === 'hostile') tally.add(`hostile item: ${HOSTILE_ITEMS[step.item].name}`);
+}
 
 /** Counts what the reference path answered, so that a run shows which rows it compared. */
 export function tallyAnswers(tally: Tally, answers: PathAnswer[]): void {

@@ -47,6 +47,7 @@ export const VARIANTS: Variant[] = [
   { name: 'total_amount …23.45', exactDigits: true, text: (t, id) => write(replaced(members(t, id), 'total_amount', '12345678901234567890123.45')) },
   { name: 'total_amount …23.46', exactDigits: true, text: (t, id) => write(replaced(members(t, id), 'total_amount', '12345678901234567890123.46')) },
   { name: 'total_amount 41', text: (t, id) => write(replaced(members(t, id), 'total_amount', '41')) },
+  { name: 'store_id store_002', text: (t, id) => write(replaced(members(t, id), 'store_id', '"store_002"')) },
   { name: 'event_type sale', text: (t, id) => write(replaced(members(t, id), 'event_type', '"sale"')) },
   { name: 'event_type MAGIC', weight: 2, text: (t, id) => write(replaced(members(t, id), 'event_type', '"MAGIC"')) },
   { name: 'event_type Gift_Card', text: (t, id) => write([...replaced(members(t, id), 'event_type', '"Gift_Card"'), ['"total_amount"', '1.25']]) },
@@ -191,7 +192,8 @@ export const SNAPSHOT_SQL = `
        'reason_code', e.reason_code, 'status', e.status, 'raw_id', e.raw_id, 'details', e.details::text, 'arrivals', e.arrivals,
        'assigned_to', e.assigned_to, 'resolution_action', e.resolution_action, 'resolution_notes', e.resolution_notes,
        'resolved_by', e.resolved_by, 'resolved_by_claimed', e.resolved_by_claimed, 'canonical_raw_id', e.canonical_raw_id,
-       'override_patch', e.override_patch::text, 'replay_count', e.replay_count)
+       'override_patch', e.override_patch::text, 'replay_count', e.replay_count, 'store_id', e.store_id, 'txn_id', e.txn_id,
+       'source_system', e.source_system, 'event_type', e.event_type)
        order by e.opened_at, e.raw_id), '[]') from ledger.exceptions e where e.tenant_id = $1) as exceptions,
     (select coalesce(jsonb_agg(jsonb_build_object('raw_id', r.raw_id, 'idempotency_key', r.idempotency_key, 'event_type', r.event_type,
        'payload', r.payload::text, 'fingerprint', encode(r.fingerprint, 'hex'), 'attempt', r.attempt, 'source', r.source,
@@ -251,6 +253,8 @@ interface ExceptionRow {
   exceptionId: string; key: string; reasonCode: string; status: 'open' | 'resolved'; rawId: number; details: LJson; arrivals: number;
   assignedTo: string | null; resolutionAction: string | null; resolutionNotes: string | null; resolvedBy: string | null;
   resolvedByClaimed: string | null; canonicalRawId: number | null; overridePatch: LJson | null; replayCount: number;
+  /** The business fields of the arrival that opened it, as text (->>), its type upper-cased. */
+  storeId: string | null; txnId: string | null; sourceSystem: string | null; eventType: string;
 }
 interface BronzeRow {
   rawId: number; key: string; eventType: string; payload: LJson; attempt: number; result: string; reasonCode: string | null; exceptionId: string | null;
@@ -279,6 +283,11 @@ const exceptionState = (e: ExceptionRow) => obj({
 const merged = (a: Map<string, LJson>, b: Map<string, LJson>) => new Map([...a, ...b]);
 
 const upper = (value: LJson | undefined) => (typeof value === 'string' ? value.toUpperCase() : '');
+/** A member as jsonb's ->> gives it: a string as itself, anything else as its JSON text, absent as null. */
+const memberText = (value: LJson, name: string) => {
+  const v = member(value, name);
+  return v === undefined || v === null ? null : typeof v === 'string' ? v : jsonbText(v);
+};
 const REQUIRED = ['schema_version', 'tenant_id', 'store_id', 'source_system', 'event_id', 'event_type', 'occurred_at', 'txn_id'];
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
@@ -326,6 +335,7 @@ export class TenantModel {
       this.exceptions.push({
         exceptionId, key, reasonCode: reason, status: 'open', rawId, details, arrivals: 1, assignedTo: null, resolutionAction: null,
         resolutionNotes: null, resolvedBy: null, resolvedByClaimed: null, canonicalRawId: null, overridePatch: null, replayCount: 0,
+        storeId: memberText(payload, 'store_id'), txnId: memberText(payload, 'txn_id'), sourceSystem: memberText(payload, 'source_system'), eventType: type,
       });
       this.audit.push({
         action: 'exception.opened', actor: 'system', claimedActor: null, exceptionId, notes: null, before: keyBefore,
@@ -460,6 +470,7 @@ export class TenantModel {
         details: text(e.details), arrivals: e.arrivals, assigned_to: e.assignedTo, resolution_action: e.resolutionAction,
         resolution_notes: e.resolutionNotes, resolved_by: e.resolvedBy, resolved_by_claimed: e.resolvedByClaimed,
         canonical_raw_id: e.canonicalRawId, override_patch: text(e.overridePatch), replay_count: e.replayCount,
+        store_id: e.storeId, txn_id: e.txnId, source_system: e.sourceSystem, event_type: e.eventType,
       })),
       bronze: this.bronze.map((r) => ({
         raw_id: r.rawId, idempotency_key: r.key, event_type: r.eventType, payload: jsonbText(r.payload), fingerprint: fingerprint(r.payload),
