@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { fingerprint, isMap, jsonbText, Num, parse, type LJson } from './json.js';
-import { arrivalStep, KEYS, planOf, VARIANTS, type Snapshot } from './model.js';
+import { arrivalStep, KEYS, planOf, printed, VARIANTS, type Snapshot } from './model.js';
 import { Tally } from './settings.js';
 
 /** A hostile item: what a single POST answers for it, which a batch item must answer too. */
@@ -63,7 +63,15 @@ export function diffPlans({ variants, hostile = false, between = true, maxLength
       }),
     });
   }
-  return planOf(fc.oneof(...arbitraries), maxLength);
+  return planOf(fc.oneof(...arbitraries).map((step) => printed(step, describeDiffStep)), maxLength);
+}
+
+/** How a step prints in a counterexample: variants and hostile items by name. */
+export function describeDiffStep(step: DiffStep): string {
+  if (step.kind === 'arrive') return `arrive ${KEYS[step.key]} ${VARIANTS[step.variant].name}`;
+  if (step.kind === 'hostile') return `arrive ${KEYS[step.key]} hostile: ${HOSTILE_ITEMS[step.item].name}`;
+  if (step.kind === 'cut') return 'cut (a new batch)';
+  return `resolve held key #${step.pick} ${step.action}${step.action === 'override_and_replay' ? ` patch=${DIFF_PATCHES[step.patch]}` : ''}`;
 }
 
 /** The JSON text of an arrival step for a tenant. */

@@ -106,12 +106,15 @@ const weighted = <T>(items: T[], weightOf: (item: T) => number) =>
 const target = fc.oneof({ weight: 8, arbitrary: fc.constant('held' as const) }, { weight: 1, arbitrary: fc.constant('stale' as const) },
   { weight: 1, arbitrary: fc.constant('unknown' as const) });
 
+/** true once in `n`; shrinks to false, so that a counterexample keeps only the failures it needs. */
+const rarely = (n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
+
 /** The variants a step may send; GraphQL cannot send those whose digits a double loses. */
 export function arrivalStep(variants: number[] = VARIANTS.map((_, i) => i), fail = true) {
   return fc.record({
     kind: fc.constant('arrive' as const), key: fc.nat(KEYS.length - 1),
     variant: fc.oneof(...variants.map((v) => ({ weight: VARIANTS[v].weight ?? 1, arbitrary: fc.constant(v) }))),
-    fail: fail ? fc.nat(9).map((n) => n === 0) : fc.constant(false),
+    fail: fail ? rarely(10) : fc.constant(false),
   });
 }
 
@@ -123,7 +126,7 @@ const resolveStep = fc.record({
   canonical: fc.oneof({ weight: 4, arbitrary: fc.constant('default' as const) }, { weight: 1, arbitrary: fc.constant('foreign' as const) },
     { weight: 2, arbitrary: fc.nat(6) }),
   patch: weighted(PATCHES, (p) => (p === '{}' ? 6 : 1)),
-  misuse: fc.nat(15).map((n) => n === 0),
+  misuse: rarely(16),
   notes: fc.oneof({ weight: 14, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(1, 2) }),
   claimed: fc.nat(CLAIMED_ACTORS.length - 1),
 });
@@ -141,7 +144,7 @@ export const plans = planOf<Step>(fc.oneof(
   { weight: 6, arbitrary: arrivalStep() },
   { weight: 2, arbitrary: resolveStep },
   { weight: 1, arbitrary: assignStep },
-));
+).map((step) => printed(step, describeStep)));
 
 export interface Answer {
   tenant_id: string; idempotency_key: string; raw_id: number; result: string; exception_id: string | null;
@@ -623,10 +626,17 @@ export function freshTenant(prefix: string): string {
   return `${prefix}_${tenants}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** A value that prints in a counterexample as `describe` says (JSON.stringify does not see it). */
+export function printed<T extends object>(value: T, describe: (value: T) => string): T {
+  return Object.assign({ ...value }, { [fc.toStringMethod]: () => describe(value) });
+}
+
 /** How a plan prints in a counterexample: each step with its variant's or patch's name. */
-export const describeStep = (step: Step) => (step.kind === 'arrive'
-  ? `arrive ${KEYS[step.key]} ${VARIANTS[step.variant].name}${step.fail ? ' (processing fails)' : ''}`
-  : step.kind === 'assign' ? `assign ${step.target}#${step.pick} to ${JSON.stringify(ASSIGNEES[step.assignee])}`
-    : `resolve ${step.target}#${step.pick} ${step.action} canonical=${step.canonical} patch=${PATCHES[step.patch]}${step.misuse ? ' misuse' : ''}`);
+export function describeStep(step: Step): string {
+  if (step.kind === 'arrive') return `arrive ${KEYS[step.key]} ${VARIANTS[step.variant].name}${step.fail ? ' (processing fails)' : ''}`;
+  if (step.kind === 'assign') return `assign ${step.target}#${step.pick} to ${JSON.stringify(ASSIGNEES[step.assignee])}`;
+  return `resolve ${step.target}#${step.pick} ${step.action} canonical=${step.canonical} patch=${PATCHES[step.patch]}${step.misuse ? ' misuse' : ''}`
+    + `${NOTES[step.notes].trim() === '' ? ' blank notes' : ''}${CLAIMED_ACTORS[step.claimed] === null ? '' : ' claimed actor'}`;
+}
 
 export { stringify };
