@@ -27,8 +27,8 @@ function unstorableOf(value: unknown): Unstorable[] {
   return [];
 }
 
-/** Counterexamples print a piece as its text, cut when long (its value may be too deep to print). */
-const cut = (text: string) => (text.length > 1_500 ? `${text.slice(0, 1_500)}… (${text.length} characters)` : text);
+/** Counterexamples print a piece as its text, its middle cut when long (its value may be too deep to print). */
+const cut = (text: string) => (text.length > 1_500 ? `${text.slice(0, 750)}… (${text.length} characters) …${text.slice(-750)}` : text);
 const printable = (p: Piece): Piece => Object.assign(p, { [fc.toStringMethod]: () => cut(p.text) });
 
 export const piece = (value: unknown): Piece => printable({ text: JSON.stringify(value), value, unstorable: unstorableOf(value) });
