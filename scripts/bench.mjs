@@ -10,7 +10,7 @@ import pg from 'pg';
 import { createKey } from '../edge/dist/keys.js';
 import { benchDb, printDb } from './bench-db.mjs';
 import { benchHttp, printHttp } from './bench-http.mjs';
-import { benchBatch, benchHealth, growBronze } from './lib/bench-read-batch.mjs';
+import { benchBatch, benchHealth, benchSearch, growBronze } from './lib/bench-read-batch.mjs';
 import { startEdgeProcess } from './lib/http-bench.mjs';
 import { startTestServer } from './lib/testdb.mjs';
 
@@ -73,6 +73,8 @@ try {
     } finally {
       await edge.stop();
     }
+    report.search = await benchSearch({ ownerUrl });
+    log(`search at ${report.search.rows.toLocaleString('en')} rows: txn_id p50 ${report.search.txn.p50_ms.toFixed(2)} ms, store_id page p50 ${report.search.store.p50_ms.toFixed(2)} ms, keys by store p50 ${report.search.keys.p50_ms.toFixed(2)} ms; plan uses the search index: ${report.search.plan_uses_index}`);
   }
 } finally {
   await server.stop();
@@ -85,6 +87,8 @@ const targets = [
   ['batch / single (events/s)', report.batch.events_per_s / report.http.edge.requests_per_s, '>= 8', (v) => v >= 8],
   [`/v1/health p50 at ${report.health.rows.toLocaleString('en')} rows (ms)`, report.health.health.p50_ms, '<= 10', (v) => v <= 10],
   ['count(*) of Bronze p50, for comparison (ms)', report.health.count.p50_ms, '-', () => true],
+  [`search by txn_id at ${report.search.rows.toLocaleString('en')} rows, p50 (ms)`, report.search.txn.p50_ms, '<= 10', (v) => v <= 10],
+  [`search by store_id (newest 100 of 1 in 500), p50 (ms)`, report.search.store.p50_ms, '-', () => true],
 ];
 report.targets = targets.map(([name, value, target, ok]) => ({ name, value, target, met: target === '-' ? null : ok(value) }));
 

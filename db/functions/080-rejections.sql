@@ -9,14 +9,20 @@ create or replace function ledger_private.record_rejection(
   p_api_key_id uuid
 )
 returns bigint
-language sql
+language plpgsql
 volatile
 as $$
-  select ledger_private.bump_counters(p_tenant_id, p_rejections => 1);
+declare
+  v_rejection_id bigint;
+begin
+  -- PL/pgSQL, not SQL: its statements are planned once for the session, not on every call.
+  perform ledger_private.bump_counters(p_tenant_id, p_rejections => 1);
   insert into ledger.rejections (tenant_id, source, http_status, reason_code, idempotency_key, errors, body_excerpt, api_key_id)
   values (p_tenant_id, p_source, p_http_status, p_reason_code, left(p_idempotency_key, 255), coalesce(p_errors, '[]'),
           left(p_body_excerpt, 4096), p_api_key_id)
-  returning rejection_id
+  returning rejection_id into v_rejection_id;
+  return v_rejection_id;
+end
 $$;
 comment on function ledger_private.record_rejection(text, integer, text, jsonb, text, text, text, uuid) is 'Appends a rejection and counts it.';
 

@@ -85,6 +85,11 @@ begin
     select ledger_private.console_value(p_kind ->> 'type', x.value,
              case when jsonb_typeof(p_value) = 'array' then p_path || '.' || (x.n - 1) else p_path end)
     from jsonb_array_elements(v_values) with ordinality x (value, n) order by x.n);
+  if p_kind ? 'terms' then
+    -- Any of the values, as search terms of an indexed expression (see ledger_private.search_terms).
+    return format(p_kind ->> 'terms', array(select (p_kind ->> 'prefix') || case when p_kind ? 'upper' then upper(t) else t end
+                                            from unnest(v_texts) t));
+  end if;
   if p_kind ? 'columns' then
     return format('(%s, %s) in (select split_part(x, ''/'', 1), substr(x, strpos(x, ''/'') + 1) from unnest(%L::text[]) x)',
                   p_kind #>> '{columns,0}', p_kind #>> '{columns,1}', v_texts);

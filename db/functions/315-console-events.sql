@@ -17,7 +17,10 @@ as $$
       'idempotency_key', jsonb_build_object('column', 'r.idempotency_key', 'type', 'text'),
       'result', jsonb_build_object('column', 'r.result', 'type', 'text'),
       'reason_code', jsonb_build_object('column', 'r.reason_code', 'type', 'text'),
-      'event_type', jsonb_build_object('column', 'r.event_type', 'type', 'text'),
+      'event_type', jsonb_build_object('terms', 'ledger_private.search_terms(r.payload) && %L::text[]', 'prefix', 'e:', 'upper', true, 'type', 'text'),
+      'store_id', jsonb_build_object('terms', 'ledger_private.search_terms(r.payload) && %L::text[]', 'prefix', 's:', 'type', 'text'),
+      'txn_id', jsonb_build_object('terms', 'ledger_private.search_terms(r.payload) && %L::text[]', 'prefix', 't:', 'type', 'text'),
+      'source_system', jsonb_build_object('terms', 'ledger_private.search_terms(r.payload) && %L::text[]', 'prefix', 'y:', 'type', 'text'),
       'source', jsonb_build_object('column', 'r.source', 'type', 'text'),
       'exception_id', jsonb_build_object('column', 'r.exception_id', 'type', 'uuid'),
       'q', jsonb_build_object('search', jsonb_build_array('r.idempotency_key'))),
@@ -44,7 +47,7 @@ as $$
   select * from ledger_private.console_list(ledger_private.console_spec_events(), filter, sort, descending, range_start, range_end)
 $$;
 comment on function ledger.list_console_events(jsonb, text, boolean, bigint, bigint) is
-  E'@behavior -*\nThe console''s Bronze list (GET /admin/api/events) as PostgreSQL''s JSON text, payloads left out: filter by id, tenant_id, idempotency_key, result, reason_code, event_type, source, exception_id, q (key contains); sort by id, received_at, tenant_id, idempotency_key, event_type, attempt, result, reason_code, source; range [start, end] inclusive. Unfiltered or by tenant only, the total comes from the health counters.';
+  E'@behavior -*\nThe console''s Bronze list (GET /admin/api/events) as PostgreSQL''s JSON text, payloads left out: filter by id, tenant_id, idempotency_key, result, reason_code, event_type, store_id, txn_id, source_system (from the search index), source, exception_id, q (key contains); sort by id, received_at, tenant_id, idempotency_key, event_type, attempt, result, reason_code, source; range [start, end] inclusive. Unfiltered or by tenant only, the total comes from the health counters.';
 
 create or replace function ledger.get_console_event(id text)
 returns text

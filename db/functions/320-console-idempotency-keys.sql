@@ -17,7 +17,11 @@ as $$
       'tenant_id', jsonb_build_object('column', 'k.tenant_id', 'type', 'text'),
       'idempotency_key', jsonb_build_object('column', 'k.idempotency_key', 'type', 'text'),
       'status', jsonb_build_object('column', 'k.status', 'type', 'text'),
-      'event_type', jsonb_build_object('column', 'k.event_type', 'type', 'text'),
+      -- Business fields: the keys any of whose arrivals carries them, found through Bronze's search index.
+      'event_type', jsonb_build_object('terms', '(k.tenant_id, k.idempotency_key) in (select r.tenant_id, r.idempotency_key from ledger.events_raw r where ledger_private.search_terms(r.payload) && %L::text[])', 'prefix', 'e:', 'upper', true, 'type', 'text'),
+      'store_id', jsonb_build_object('terms', '(k.tenant_id, k.idempotency_key) in (select r.tenant_id, r.idempotency_key from ledger.events_raw r where ledger_private.search_terms(r.payload) && %L::text[])', 'prefix', 's:', 'type', 'text'),
+      'txn_id', jsonb_build_object('terms', '(k.tenant_id, k.idempotency_key) in (select r.tenant_id, r.idempotency_key from ledger.events_raw r where ledger_private.search_terms(r.payload) && %L::text[])', 'prefix', 't:', 'type', 'text'),
+      'source_system', jsonb_build_object('terms', '(k.tenant_id, k.idempotency_key) in (select r.tenant_id, r.idempotency_key from ledger.events_raw r where ledger_private.search_terms(r.payload) && %L::text[])', 'prefix', 'y:', 'type', 'text'),
       'open_exception_id', jsonb_build_object('column', 'k.open_exception_id', 'type', 'uuid'),
       'q', jsonb_build_object('search', jsonb_build_array('k.idempotency_key'))),
     'sorts', jsonb_build_object(
@@ -47,7 +51,7 @@ as $$
   select * from ledger_private.console_list(ledger_private.console_spec_idempotency_keys(), filter, sort, descending, range_start, range_end)
 $$;
 comment on function ledger.list_console_idempotency_keys(jsonb, text, boolean, bigint, bigint) is
-  E'@behavior -*\nThe console''s idempotency keys (GET /admin/api/idempotency-keys) as PostgreSQL''s JSON text, canonical payloads left out: filter by id (<tenant_id>/<idempotency_key>), tenant_id, idempotency_key, status, event_type, open_exception_id, q (key contains); sort by id, tenant_id, idempotency_key, status, event_type, arrivals, first_seen_at, last_seen_at, updated_at; range [start, end] inclusive. Filtered at most by tenant and status, the total comes from the health counters.';
+  E'@behavior -*\nThe console''s idempotency keys (GET /admin/api/idempotency-keys) as PostgreSQL''s JSON text, canonical payloads left out: filter by id (<tenant_id>/<idempotency_key>), tenant_id, idempotency_key, status, open_exception_id, q (key contains), and event_type, store_id, txn_id, source_system (keys any of whose arrivals carries them); sort by id, tenant_id, idempotency_key, status, event_type, arrivals, first_seen_at, last_seen_at, updated_at; range [start, end] inclusive. Filtered at most by tenant and status, the total comes from the health counters.';
 
 create or replace function ledger.get_console_idempotency_key(id text)
 returns text

@@ -44,7 +44,7 @@ export async function growBronze(ownerUrl, tenant, rows, log = () => {}) {
       await db.query(`
         with made as (
           select nextval('ledger.events_raw_raw_id_seq') as raw_id, $1::text as tenant_id, 'bulk-' || g as key,
-                 jsonb_build_object('schema_version', '1.0', 'tenant_id', $1::text, 'store_id', 's', 'source_system', 'bulk',
+                 jsonb_build_object('schema_version', '1.0', 'tenant_id', $1::text, 'store_id', 'store_' || lpad((g % 500)::text, 3, '0'), 'source_system', 'bulk',
                    'event_id', 'bulk-' || g, 'event_type', 'SALE', 'occurred_at', '2026-02-25T00:00:00Z', 'txn_id', 't' || g,
                    'total_amount', 10.5) as payload
           from generate_series($2::bigint + 1, $2::bigint + $3) g
@@ -81,6 +81,29 @@ export async function benchHealth({ url, key, ownerUrl, n = 200 }) {
     const count = await timeIt(Math.max(5, Math.floor(n / 20)), () => db.query('select count(*) from ledger.events_raw'));
     const rows = Number((await db.query('select count(*)::bigint as n from ledger.events_raw')).rows[0].n);
     return { health, count, rows };
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Search by business fields on a large Bronze, through the console's list functions (what
+ * /admin/api/events and /admin/api/idempotency-keys run): one transaction (txn_id), a store's
+ * newest page (store_id, 1 in 500 of the rows), and the plan of the Bronze search, which must use
+ * its index.
+ */
+export async function benchSearch({ ownerUrl, n = 100 }) {
+  const db = new pg.Client({ connectionString: ownerUrl });
+  await db.connect();
+  try {
+    const rows = Number((await db.query('select count(*)::bigint as n from ledger.events_raw')).rows[0].n);
+    const txn = await timeIt(n, () => db.query(`select total from ledger.list_console_events('{"txn_id": "t${Math.floor(rows / 2)}"}', 'id', true, 0, 99)`));
+    const store = await timeIt(n, () => db.query(`select total from ledger.list_console_events('{"store_id": "store_042"}', 'id', true, 0, 99)`));
+    const keys = await timeIt(n, () => db.query(`select total from ledger.list_console_idempotency_keys('{"store_id": "store_042"}', 'updated_at', true, 0, 99)`));
+    const { rows: [plan] } = await db.query(`explain (format json) select r.raw_id from ledger.events_raw r
+      where ledger_private.search_terms(r.payload) && array['s:store_042'] order by r.raw_id desc limit 100`);
+    const uses = JSON.stringify(plan['QUERY PLAN']).includes('events_raw_search_idx');
+    return { rows, txn, store, keys, plan_uses_index: uses };
   } finally {
     await db.end();
   }
