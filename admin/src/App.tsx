@@ -6,6 +6,8 @@ import { dataProvider } from './dataProvider';
 import events from './events';
 import exceptions from './exceptions';
 import idempotencyKeys from './idempotency-keys';
+import jobs, { jobItems } from './jobs';
+import { Layout } from './Layout';
 import { i18nProvider, messages } from './i18n';
 import { LoginPage } from './LoginPage';
 import rejections from './rejections';
@@ -19,6 +21,7 @@ export const App = () => (
     i18nProvider={i18nProvider}
     loginPage={LoginPage}
     dashboard={Dashboard}
+    layout={Layout}
     theme={lightTheme}
     darkTheme={darkTheme}
     requireAuth
@@ -29,5 +32,8 @@ export const App = () => (
     <Resource name="idempotency-keys" {...idempotencyKeys} />
     <Resource name="audit-log" {...auditLog} />
     <Resource name="rejections" {...rejections} />
+    <Resource name="jobs" {...jobs} />
+    <Resource name="job-items" {...jobItems} />
+    <Resource name="reason-codes" />
   </Admin>
 );

@@ -2,6 +2,7 @@
 // operator's decisions, which go to the same /v1 routes every other client uses.
 import simpleRestProvider from 'ra-data-simple-rest';
 import type { DataProvider, RaRecord } from 'react-admin';
+import { serverFilter } from './exceptions/filters';
 import { API_URL, httpClient } from './http';
 import { parsePatch } from './lib/json';
 
@@ -25,9 +26,41 @@ export interface Stats {
   oldest_open: { id: string; tenant_id: string; idempotency_key: string; reason_code: string; opened_at: string; age_seconds: number } | null;
 }
 
+export type BulkAction = 'mark_resolved_no_replay' | 'override_and_replay' | 'assign';
+
+export interface BulkBody {
+  filter: Record<string, unknown>;
+  action: BulkAction;
+  resolution_notes?: string;
+  /** The merge patch as the operator typed it (JSON text of an object). */
+  override_patch?: string;
+  assigned_to?: string;
+  dry_run: boolean;
+}
+
+export interface DryRun {
+  matched: number; would_succeed: number; would_fail: Record<string, number>;
+  sample: { exception_id: string; tenant_id: string; idempotency_key: string; outcome: 'would_succeed' | 'would_fail'; reason?: string;
+    message?: string; errors?: { path: string; message: string }[] }[];
+}
+
+export interface Job {
+  job_id: string; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; action: BulkAction; matched: number; done: number;
+  succeeded: number; failed: number; skipped: number; created_by: string; created_at: string; finished_at: string | null;
+  failures: { exception_id: string; idempotency_key: string; reason: string; errors: { path: string; message: string }[] | null }[];
+  failures_truncated: boolean;
+}
+
+export interface Operator { id: string; name: string; actor: string }
+
 export interface LedgerDataProvider extends DataProvider {
   resolveException(id: string, body: ResolveBody): Promise<{ data: RaRecord }>;
   assignException(id: string, assignedTo: string): Promise<{ data: RaRecord }>;
+  /** POST /v1/exceptions/bulk: a dry run, or a job (retried with the same idempotency key, the same job). */
+  bulkResolve(body: BulkBody, idempotencyKey?: string): Promise<DryRun | { job_id: string; status: Job['status']; matched: number }>;
+  getJob(id: string): Promise<Job>;
+  cancelJob(id: string): Promise<Job>;
+  getOperators(): Promise<Operator[]>;
   getStats(): Promise<Stats>;
 }
 
@@ -53,8 +86,34 @@ export function resolutionText(body: ResolveBody): string {
   return `{${members.join(', ')}}`;
 }
 
+/** A bulk request as JSON text, its patch as typed. */
+export function bulkText(body: BulkBody): string {
+  const members = [`"filter": ${JSON.stringify(body.filter)}`, `"action": ${JSON.stringify(body.action)}`, `"dry_run": ${body.dry_run}`];
+  if (body.resolution_notes !== undefined) members.push(`"resolution_notes": ${JSON.stringify(body.resolution_notes)}`);
+  if (body.assigned_to !== undefined) members.push(`"assigned_to": ${JSON.stringify(body.assigned_to)}`);
+  if (body.override_patch !== undefined) {
+    const patch = parsePatch(body.override_patch);
+    if (!('text' in patch)) throw new Error('the merge patch is not a JSON object');
+    members.push(`"override_patch": ${patch.text}`);
+  }
+  return `{${members.join(', ')}}`;
+}
+
+const rest = simpleRestProvider(API_URL, httpClient);
+const jsonHeaders = () => new Headers({ 'Content-Type': 'application/json', Accept: 'application/json' });
+
 export const dataProvider: LedgerDataProvider = {
-  ...simpleRestProvider(API_URL, httpClient),
+  ...rest,
+  getList: (resource, params) =>
+    rest.getList(resource, resource === 'exceptions' ? { ...params, filter: serverFilter(params.filter ?? {}) } : params),
+  bulkResolve: async (body, idempotencyKey) => {
+    const headers = jsonHeaders();
+    if (idempotencyKey) headers.set('Idempotency-Key', idempotencyKey);
+    return (await httpClient('/v1/exceptions/bulk', { method: 'POST', body: bulkText(body), headers })).json;
+  },
+  getJob: async (id) => (await httpClient(`/v1/jobs/${encodeURIComponent(id)}`)).json as Job,
+  cancelJob: async (id) => (await httpClient(`/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST', headers: jsonHeaders() })).json as Job,
+  getOperators: async () => (await httpClient(`${API_URL}/operators`)).json as Operator[],
   resolveException: (id, body) => post(exceptionUrl(id, 'resolve'), resolutionText(body)),
   assignException: (id, assignedTo) => post(exceptionUrl(id, 'assign'), JSON.stringify({ assigned_to: assignedTo })),
   getStats: async () => (await httpClient(`${API_URL}/stats`)).json as Stats,

@@ -19,6 +19,9 @@ export interface ExceptionRecord extends RaRecord {
   assigned_to: string | null; assigned_at: string | null; resolution_action: string | null; resolution_notes: string | null;
   resolved_by: string | null; resolved_by_claimed: string | null; resolved_at: string | null; canonical_raw_id: number | null;
   override_patch: Json | null; replay_count: number; replayed_at: string | null;
+  store_id: string | null; txn_id: string | null; source_system: string | null; event_type: string | null;
+  /** Seconds since it opened, while open. */
+  age_seconds: number | null;
   /** Only on GET one: ledger.exception_detail. */
   detail?: {
     raw_event: RawEvent | null; events_processed: KeyState | null; first_raw_event: RawEvent | null;

@@ -138,7 +138,8 @@ begin
     insert into ledger.exceptions (tenant_id, exception_id, idempotency_key, reason_code, raw_id, details, opened_at, last_arrival_at,
                                    store_id, txn_id, source_system, event_type)
     select w.tenant_id, w.exception_id, w.idempotency_key, 'UNKNOWN_EVENT_TYPE', w.raw_id, jsonb_build_object('event_type', w.event_type),
-           w.received_at, w.received_at, w.envelope ->> 'store_id', w.envelope ->> 'txn_id', w.envelope ->> 'source_system', w.event_type
+           w.received_at, w.received_at, left(w.envelope ->> 'store_id', 200), left(w.envelope ->> 'txn_id', 200),
+             left(w.envelope ->> 'source_system', 200), left(w.event_type, 200)
     from won w where not w.allowed
   ), audited as (
     insert into ledger.audit_log (tenant_id, at, actor, action, object_type, object_id, exception_id, before, after)
@@ -286,7 +287,8 @@ begin
         select o.tenant_id, o.exception_id, o.idempotency_key, 'IDEMPOTENCY_CONFLICT', o.raw_id,
                jsonb_build_object('canonical_raw_id', o.canonical_raw_id, 'canonical_fingerprint', encode(o.canonical_fingerprint, 'hex'),
                                   'fingerprint', encode(o.fingerprint, 'hex')),
-               o.n - o.r + 1, o.received_at, o.last_at, o.envelope ->> 'store_id', o.envelope ->> 'txn_id', o.envelope ->> 'source_system', o.event_type
+               o.n - o.r + 1, o.received_at, o.last_at, left(o.envelope ->> 'store_id', 200), left(o.envelope ->> 'txn_id', 200),
+               left(o.envelope ->> 'source_system', 200), left(o.event_type, 200)
         from opened o
       ), joined_exceptions as (
         update ledger.exceptions e set arrivals = e.arrivals + s.n, last_arrival_at = s.last_at

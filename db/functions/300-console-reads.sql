@@ -4,7 +4,8 @@
 -- record, id, filters and sorts once, in a spec (310-330); this file turns a spec and a caller's
 -- filter, sort and range into one query, or a spec and an id into one record. Nothing of the caller's reaches the query text but
 -- checked values, quoted as literals; a name the spec does not hold is refused (22023), whatever
--- it is (`constructor`, `__proto__`, `toString`).
+-- it is (`constructor`, `__proto__`, `toString`). Each read runs with timezone UTC, so that every
+-- time it answers (and every export of it) is UTC whatever the session's zone.
 --
 -- These helpers run with the caller's rights (security invoker), so grants and row-level security
 -- decide what each caller reads, as in psql. That is why, unlike the other helpers of
@@ -46,19 +47,25 @@ begin
                         or (jsonb_typeof(p_value) = 'string' and v_text ~ '^[0-9]{1,9}$')
     -- An idempotency key's console id: <tenant_id>/<idempotency_key> (tenant ids hold no slash).
     when 'key_id' then jsonb_typeof(p_value) = 'string' and v_text ~ '^[^/]+/.' and length(v_text) <= 1000
+    -- RFC 3339, each field in its range (PostgreSQL alone takes more: 24:00:00, a zone-less time).
+    when 'timestamptz' then jsonb_typeof(p_value) = 'string'
+                            and v_text ~ '^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$'
+                            and pg_input_is_valid(v_text, 'timestamptz')
   end;
   if not coalesce(v_ok, false) then
     perform ledger_private.refuse_console_argument(p_path, case p_type
       when 'uuid' then 'must be a UUID'
       when 'text' then 'must be a string of at most 1000 characters'
       when 'key_id' then 'must be <tenant_id>/<idempotency_key>'
+      when 'timestamptz' then 'must be an RFC 3339 timestamp, e.g. 2026-02-25T00:00:00Z'
       else 'must be a non-negative integer' end);
   end if;
-  return case when p_type in ('bigint', 'integer') then trunc(v_text::numeric)::text else v_text end;
+  return case when p_type in ('bigint', 'integer') then trunc(v_text::numeric)::text
+              when p_type = 'timestamptz' then v_text::timestamptz::text else v_text end;
 end
 $$;
 comment on function ledger_private.console_value(text, jsonb, text) is
-  'One value of a console filter checked against its type (text, uuid, bigint, integer, key_id) and returned as text; 22023 when it does not fit.';
+  'One value of a console filter checked against its type (text, uuid, bigint, integer, key_id, timestamptz) and returned as text; 22023 when it does not fit.';
 
 create or replace function ledger_private.console_condition(p_kind jsonb, p_value jsonb, p_path text)
 returns text
@@ -74,6 +81,10 @@ begin
     v_pattern := '%' || regexp_replace(ledger_private.console_value('text', p_value, p_path), '([\\%_])', '\\\1', 'g') || '%';
     return '(' || (select string_agg(format('%s ilike %L', c, v_pattern), ' or ') from jsonb_array_elements_text(p_kind -> 'search') c) || ')';
   end if;
+  if p_kind ? 'compare' then
+    return format('%s %s %L::%s', p_kind ->> 'column', p_kind ->> 'compare',
+                  ledger_private.console_value(p_kind ->> 'type', p_value, p_path), p_kind ->> 'type');
+  end if;
   if p_value = 'null'::jsonb and p_kind ? 'column' then
     return format('%s is null', p_kind ->> 'column');
   end if;
@@ -87,7 +98,7 @@ begin
     from jsonb_array_elements(v_values) with ordinality x (value, n) order by x.n);
   if p_kind ? 'terms' then
     -- Any of the values, as search terms of an indexed expression (see ledger_private.search_terms).
-    return format(p_kind ->> 'terms', array(select (p_kind ->> 'prefix') || case when p_kind ? 'upper' then upper(t) else t end
+    return format(p_kind ->> 'terms', array(select (p_kind ->> 'prefix') || left(case when p_kind ? 'upper' then upper(t) else t end, 200)
                                             from unnest(v_texts) t));
   end if;
   if p_kind ? 'columns' then
@@ -98,14 +109,46 @@ begin
 end
 $$;
 comment on function ledger_private.console_condition(jsonb, jsonb, text) is
-  'The SQL condition of one console filter (a spec''s kind, the caller''s value: one, a list, null, or a search text), its values checked and quoted; 22023 with the path when a value does not fit.';
+  'The SQL condition of one console filter (a spec''s kind, the caller''s value: one, a list, null, a search text, or a bound to compare with), its values checked and quoted; 22023 with the path when a value does not fit.';
+
+create or replace function ledger_private.console_where(p_spec jsonb, p_filter jsonb)
+returns text
+language plpgsql
+immutable
+as $$
+declare
+  v_filter jsonb := coalesce(p_filter, '{}');
+  v_field text;
+  v_value jsonb;
+  v_kind jsonb;
+  v_path text;
+  v_conditions text[] := '{}';
+begin
+  if jsonb_typeof(v_filter) <> 'object' then
+    perform ledger_private.refuse_console_argument('filter', 'must be a JSON object');
+  end if;
+  for v_field, v_value in select e.key, e.value from jsonb_each(v_filter) e order by e.key loop
+    v_kind := p_spec -> 'filters' -> v_field;
+    v_path := 'filter.' || v_field;
+    if v_kind is null then
+      perform ledger_private.refuse_console_argument(v_path, 'is not a filter; use one of '
+        || (select string_agg(k, ', ' order by k) from jsonb_object_keys(p_spec -> 'filters') k));
+    end if;
+    v_conditions := v_conditions || ledger_private.console_condition(v_kind, v_value, v_path);
+  end loop;
+  return case when cardinality(v_conditions) > 0 then 'where ' || array_to_string(v_conditions, ' and ') else '' end;
+end
+$$;
+comment on function ledger_private.console_where(jsonb, jsonb) is
+  'The WHERE clause (or nothing) a console filter makes of a resource''s spec: what a list shows and what a bulk resolution matches are one condition. 22023 with the path for a member the spec does not hold or a value that does not fit.';
 
 /*
  * A resource's spec: {"from": "<table> <alias>",
  *   "record": "<a row's record in a list, jsonb>", "whole": "<what the record alone adds, jsonb>"?,
  *   "filters": {"<name>": {"column": "<column>", "type": "text|uuid|bigint|integer"}
  *                       | {"columns": ["<tenant column>", "<key column>"], "type": "key_id"}
- *                       | {"search": ["<column>", ...]}, ...},   -- "id" is required: it finds one record
+ *                       | {"search": ["<column>", ...]}
+ *                       | {"column": "<column>", "type": "timestamptz", "compare": "<" | ">="}, ...},   -- "id" is required: it finds one record
  *   "sorts": {"<name>": ["<column>", ...], ...},                 -- "id" is required: it breaks ties
  *   "default_sort": ["<name>", <descending>],
  *   "counters": {"": ["<ledger.health path>", ...], "<status>": [...]}?}
@@ -122,34 +165,13 @@ security invoker
 as $$
 declare
   v_filter jsonb := coalesce(p_filter, '{}');
-  v_field text;
-  v_value jsonb;
-  v_kind jsonb;
-  v_path text;
-  v_conditions text[] := '{}';
-  v_where text := '';
+  v_where text := ledger_private.console_where(p_spec, p_filter);
   v_sort text := coalesce(p_sort, p_spec #>> '{default_sort,0}');
   v_direction text := case when coalesce(p_descending, (p_spec #>> '{default_sort,1}')::boolean) then 'desc' else 'asc' end;
   v_columns text[];
   v_limit bigint;
   v_counted text[];
 begin
-  if jsonb_typeof(v_filter) <> 'object' then
-    perform ledger_private.refuse_console_argument('filter', 'must be a JSON object');
-  end if;
-  for v_field, v_value in select e.key, e.value from jsonb_each(v_filter) e order by e.key loop
-    v_kind := p_spec -> 'filters' -> v_field;
-    v_path := 'filter.' || v_field;
-    if v_kind is null then
-      perform ledger_private.refuse_console_argument(v_path, 'is not a filter; use one of '
-        || (select string_agg(k, ', ' order by k) from jsonb_object_keys(p_spec -> 'filters') k));
-    end if;
-    v_conditions := v_conditions || ledger_private.console_condition(v_kind, v_value, v_path);
-  end loop;
-  if cardinality(v_conditions) > 0 then
-    v_where := 'where ' || array_to_string(v_conditions, ' and ');
-  end if;
-
   if v_sort is null or not (p_spec -> 'sorts') ? v_sort then
     perform ledger_private.refuse_console_argument('sort.0', 'cannot sort on it; use one of '
       || (select string_agg(k, ', ' order by k) from jsonb_object_keys(p_spec -> 'sorts') k));
@@ -211,9 +233,9 @@ comment on function ledger_private.console_record(jsonb, text) is
   'One record of a console resource (its spec) by its console id, whole, as PostgreSQL''s JSON text; null when unknown, 22023 when the id does not fit the resource''s ids.';
 
 revoke all on function ledger_private.refuse_console_argument(text, text), ledger_private.console_value(text, jsonb, text),
-  ledger_private.console_condition(jsonb, jsonb, text), ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint),
+  ledger_private.console_condition(jsonb, jsonb, text), ledger_private.console_where(jsonb, jsonb), ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint),
   ledger_private.console_record(jsonb, text) from public;
 grant usage on schema ledger_private to ledger_readonly;
 grant execute on function ledger_private.refuse_console_argument(text, text), ledger_private.console_value(text, jsonb, text),
-  ledger_private.console_condition(jsonb, jsonb, text), ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint),
+  ledger_private.console_condition(jsonb, jsonb, text), ledger_private.console_where(jsonb, jsonb), ledger_private.console_list(jsonb, jsonb, text, boolean, bigint, bigint),
   ledger_private.console_record(jsonb, text) to ledger_readonly;

@@ -1,6 +1,15 @@
 -- The console's exceptions: the queue as a list, and one exception with everything an operator
 -- needs to decide (ledger.exception_detail as `detail`).
 
+create or replace function ledger_private.exception_age_seconds(p_exception ledger.exceptions)
+returns bigint
+language sql
+stable
+as $$
+  select case when p_exception.status = 'open' then floor(extract(epoch from now() - p_exception.opened_at))::bigint end
+$$;
+comment on function ledger_private.exception_age_seconds(ledger.exceptions) is 'How long an open exception has been open, in whole seconds (null once resolved).';
+
 create or replace function ledger_private.console_spec_exceptions()
 returns jsonb
 language sql
@@ -8,10 +17,15 @@ immutable
 as $$
   select jsonb_build_object(
     'from', 'ledger.exceptions e',
-    'record', $record$jsonb_build_object('id', e.exception_id) || to_jsonb(e)$record$,
+    'record', $record$jsonb_build_object('id', e.exception_id) || to_jsonb(e)
+      || jsonb_build_object('age_seconds', ledger_private.exception_age_seconds(e))$record$,
     'whole', $whole$jsonb_build_object('detail', ledger.exception_detail(e.exception_id))$whole$,
     'filters', jsonb_build_object(
       'id', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
+      'exception_ids', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
+      'store_id', jsonb_build_object('column', 'e.store_id', 'type', 'text'),
+      'opened_before', jsonb_build_object('column', 'e.opened_at', 'type', 'timestamptz', 'compare', '<'),
+      'opened_after', jsonb_build_object('column', 'e.opened_at', 'type', 'timestamptz', 'compare', '>='),
       'status', jsonb_build_object('column', 'e.status', 'type', 'text'),
       'reason_code', jsonb_build_object('column', 'e.reason_code', 'type', 'text'),
       'tenant_id', jsonb_build_object('column', 'e.tenant_id', 'type', 'text'),
@@ -37,11 +51,12 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select * from ledger_private.console_list(ledger_private.console_spec_exceptions(), filter, sort, descending, range_start, range_end)
 $$;
 comment on function ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint) is
-  E'@behavior -*\nThe console''s exception list (GET /admin/api/exceptions) as PostgreSQL''s JSON text: filter by id, status, reason_code, tenant_id, idempotency_key, assigned_to (null: unassigned), resolution_action, q (key or id contains); sort by id, opened_at, last_arrival_at, resolved_at, tenant_id, idempotency_key, reason_code, status, arrivals, assigned_to; range [start, end] inclusive.';
+  E'@behavior -*\nThe console''s exception list (GET /admin/api/exceptions) as PostgreSQL''s JSON text: filter by id (or exception_ids), status, reason_code, tenant_id, store_id, idempotency_key, assigned_to (null: unassigned), resolution_action, opened_before (opened strictly before), opened_after (opened at or after; both RFC 3339), q (key or id contains); sort by id, opened_at, last_arrival_at, resolved_at, tenant_id, idempotency_key, reason_code, status, arrivals, assigned_to; range [start, end] inclusive.';
 
 create or replace function ledger.get_console_exception(id text)
 returns text
@@ -49,11 +64,14 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select ledger_private.console_record(ledger_private.console_spec_exceptions(), id)
 $$;
 comment on function ledger.get_console_exception(text) is
   E'@behavior -*\nOne exception for the console (GET /admin/api/exceptions/:id, a UUID) as PostgreSQL''s JSON text, with ledger.exception_detail as `detail`; null when unknown.';
 
-revoke all on function ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) from public;
-grant execute on function ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) to ledger_readonly;
+revoke all on function ledger_private.exception_age_seconds(ledger.exceptions),
+  ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) from public;
+grant execute on function ledger_private.exception_age_seconds(ledger.exceptions),
+  ledger_private.console_spec_exceptions(), ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint), ledger.get_console_exception(text) to ledger_readonly;

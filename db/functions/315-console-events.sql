@@ -43,6 +43,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select * from ledger_private.console_list(ledger_private.console_spec_events(), filter, sort, descending, range_start, range_end)
 $$;
@@ -55,6 +56,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select ledger_private.console_record(ledger_private.console_spec_events(), id)
 $$;

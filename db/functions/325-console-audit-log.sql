@@ -7,10 +7,14 @@ immutable
 as $$
   select jsonb_build_object(
     'from', 'ledger.audit_log a',
-    'record', $record$jsonb_build_object('id', a.audit_id) || to_jsonb(a)$record$,
+    -- The key an exception's row is about: operators know keys, not exception ids.
+    'record', $record$jsonb_build_object('id', a.audit_id) || to_jsonb(a)
+      || jsonb_build_object('idempotency_key', (select e.idempotency_key from ledger.exceptions e
+                                                where e.tenant_id = a.tenant_id and e.exception_id = a.exception_id))$record$,
     'filters', jsonb_build_object(
       'id', jsonb_build_object('column', 'a.audit_id', 'type', 'bigint'),
       'exception_id', jsonb_build_object('column', 'a.exception_id', 'type', 'uuid'),
+      'job_id', jsonb_build_object('column', 'a.job_id', 'type', 'uuid'),
       'tenant_id', jsonb_build_object('column', 'a.tenant_id', 'type', 'text'),
       'action', jsonb_build_object('column', 'a.action', 'type', 'text'),
       'actor', jsonb_build_object('column', 'a.actor', 'type', 'text'),
@@ -32,11 +36,12 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select * from ledger_private.console_list(ledger_private.console_spec_audit_log(), filter, sort, descending, range_start, range_end)
 $$;
 comment on function ledger.list_console_audit_log(jsonb, text, boolean, bigint, bigint) is
-  E'@behavior -*\nThe console''s audit log (GET /admin/api/audit-log) as PostgreSQL''s JSON text: filter by id, exception_id, tenant_id, action, actor, object_type, object_id, q (object or notes contain); sort by id, at, actor, action, tenant_id; range [start, end] inclusive.';
+  E'@behavior -*\nThe console''s audit log (GET /admin/api/audit-log) as PostgreSQL''s JSON text: each with the idempotency_key of its exception: filter by id, exception_id, job_id, tenant_id, action, actor, object_type, object_id, q (object or notes contain); sort by id, at, actor, action, tenant_id; range [start, end] inclusive.';
 
 create or replace function ledger.get_console_audit_row(id text)
 returns text
@@ -44,6 +49,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select ledger_private.console_record(ledger_private.console_spec_audit_log(), id)
 $$;

@@ -34,6 +34,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select * from ledger_private.console_list(ledger_private.console_spec_rejections(), filter, sort, descending, range_start, range_end)
 $$;
@@ -46,6 +47,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   select ledger_private.console_record(ledger_private.console_spec_rejections(), id)
 $$;

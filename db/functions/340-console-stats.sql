@@ -7,6 +7,7 @@ language sql
 stable
 security invoker
 set search_path = pg_catalog, pg_temp
+set timezone = 'UTC'
 as $$
   with arrivals as (
     select date_trunc('minute', r.received_at) as minute, r.result, count(*) as n

@@ -6,14 +6,14 @@ alter table ledger.exceptions
   add column txn_id text,
   add column source_system text,
   add column event_type text;
-comment on column ledger.exceptions.store_id is 'store_id of the arrival that opened it.';
-comment on column ledger.exceptions.txn_id is 'txn_id of the arrival that opened it.';
-comment on column ledger.exceptions.source_system is 'source_system of the arrival that opened it.';
-comment on column ledger.exceptions.event_type is 'Upper-cased event_type of the arrival that opened it.';
+comment on column ledger.exceptions.store_id is 'store_id of the arrival that opened it (its first 200 characters: an index entry must fit a page).';
+comment on column ledger.exceptions.txn_id is 'txn_id of the arrival that opened it (first 200 characters).';
+comment on column ledger.exceptions.source_system is 'source_system of the arrival that opened it (first 200 characters).';
+comment on column ledger.exceptions.event_type is 'Upper-cased event_type of the arrival that opened it (first 200 characters).';
 
 update ledger.exceptions e
-set store_id = r.payload ->> 'store_id', txn_id = r.payload ->> 'txn_id', source_system = r.payload ->> 'source_system',
-    event_type = r.event_type
+set store_id = left(r.payload ->> 'store_id', 200), txn_id = left(r.payload ->> 'txn_id', 200),
+    source_system = left(r.payload ->> 'source_system', 200), event_type = left(r.event_type, 200)
 from ledger.events_raw r
 where r.tenant_id = e.tenant_id and r.raw_id = e.raw_id;
 

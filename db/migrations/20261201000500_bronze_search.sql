@@ -11,10 +11,12 @@ language sql
 immutable
 parallel safe
 as $$
-  select array_remove(array['s:' || (p_payload ->> 'store_id'), 't:' || (p_payload ->> 'txn_id'),
-                            'y:' || (p_payload ->> 'source_system'), 'e:' || upper(p_payload ->> 'event_type')], null)
+  -- Each at most 200 characters: an index entry must fit a page, and no business field is longer
+  -- (what is longer is found by its first 200).
+  select array_remove(array['s:' || left(p_payload ->> 'store_id', 200), 't:' || left(p_payload ->> 'txn_id', 200),
+                            'y:' || left(p_payload ->> 'source_system', 200), 'e:' || left(upper(p_payload ->> 'event_type'), 200)], null)
 $$;
-comment on function ledger_private.search_terms(jsonb) is 'The search terms of a payload: s:<store_id>, t:<txn_id>, y:<source_system>, e:<EVENT_TYPE> (indexed on Bronze).';
+comment on function ledger_private.search_terms(jsonb) is 'The search terms of a payload: s:<store_id>, t:<txn_id>, y:<source_system>, e:<EVENT_TYPE>, each its first 200 characters (indexed on Bronze).';
 grant execute on function ledger_private.search_terms(jsonb) to ledger_readonly, ledger_ingest;
 create index events_raw_search_idx on ledger.events_raw using gin (ledger_private.search_terms(payload)) with (fastupdate = on);
 

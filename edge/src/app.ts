@@ -12,10 +12,13 @@ import { createMetrics, metricsRoutes, type Metrics } from './metrics.js';
 import { eventRoutes } from './routes/events.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { JobWorker, type JobWorkerOptions } from './jobs-worker.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { adminConsole } from './admin-console.js';
 import { mountGraphql } from './graphql.js';
 import { LIMITS, type Limits } from './limits.js';
+import { coalescingFromEnv, IngestCoalescer, type CoalescingOptions } from './ingest-coalescer.js';
 
 export interface EdgeOptions {
   pool: pg.Pool;
@@ -27,6 +30,10 @@ export interface EdgeOptions {
    * the request schemas (schemas.ts) are the process's.
    */
   limits?: Partial<Limits>;
+  /** Coalescing of single arrivals other than the environment's (INGEST_COALESCE…). */
+  coalescing?: Partial<CoalescingOptions>;
+  /** The worker that runs bulk-resolution jobs in this process (false: none here). */
+  jobWorker?: JobWorkerOptions | false;
 }
 
 export interface Edge {
@@ -34,6 +41,9 @@ export interface Edge {
   db: Database;
   metrics: Metrics;
   limits: Limits;
+  /** Null when coalescing is off. */
+  coalescer: IngestCoalescer | null;
+  worker: JobWorker | null;
   close(): Promise<void>;
 }
 
@@ -43,8 +53,11 @@ const ALLOWED: [RegExp, string[]][] = [
   [/^\/v1\/events\/batch$/, ['POST']],
   [/^\/v1\/health$/, ['GET', 'HEAD']],
   [/^\/v1\/exceptions$/, ['GET', 'HEAD']],
+  [/^\/v1\/exceptions\/bulk$/, ['POST']],
   [/^\/v1\/exceptions\/[^/]+$/, ['GET', 'HEAD']],
   [/^\/v1\/exceptions\/[^/]+\/(resolve|assign)$/, ['POST']],
+  [/^\/v1\/jobs\/[^/]+$/, ['GET', 'HEAD']],
+  [/^\/v1\/jobs\/[^/]+\/cancel$/, ['POST']],
   [/^\/(openapi\.json|docs|metrics)$/, ['GET', 'HEAD']],
 ];
 
@@ -55,22 +68,27 @@ function methodNotAllowed(req: Request): void {
   }
 }
 
-export async function createEdge({ pool, logger, authCacheMs, limits: overrides }: EdgeOptions): Promise<Edge> {
+export async function createEdge({ pool, logger, authCacheMs, limits: overrides, coalescing, jobWorker = {} }: EdgeOptions): Promise<Edge> {
   const limits: Limits = { ...LIMITS, ...overrides };
   const db = new Database(pool);
+  const worker = jobWorker === false ? null : new JobWorker(db, logger, jobWorker);
   const metrics = createMetrics(db);
+  const coalescingOptions = { ...coalescingFromEnv(pool), ...coalescing };
+  const coalescer = coalescingOptions.enabled ? new IngestCoalescer(db, metrics, coalescingOptions) : null;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger, app));
   app.use(metrics.requests);
   app.use(authenticate(new KeyStore(pool, authCacheMs)));
 
+  // Ingest first: the busiest routes should not walk past the others' routers.
+  app.use(eventRoutes(db, metrics, limits, coalescer));
   app.use(docsRoutes());
   app.use(healthRoutes(db, pool));
-  app.use(eventRoutes(db, metrics, limits));
+  app.use(jobRoutes(db, worker, limits));
   app.use(exceptionRoutes(db, limits));
   app.use(metricsRoutes(metrics));
   app.use(adminApiRoutes(db));
@@ -83,5 +101,13 @@ export async function createEdge({ pool, logger, authCacheMs, limits: overrides 
   });
   app.use(errorHandler);
 
-  return { app, db, metrics, limits, close: () => graphql.close() };
+  worker?.start();
+
+  return {
+    app, db, metrics, limits, coalescer, worker,
+    async close() {
+      await worker?.stop();
+      await graphql.close();
+    },
+  };
 }

@@ -49,7 +49,6 @@ export function authenticate(keys: KeyStore): RequestHandler {
       const key = await keys.lookup(match[1]);
       if (!key) return next(unauthorized('unknown or revoked key'));
       res.locals.apiKey = key;
-      req.log = req.log?.child({ key_id: key.keyId });
       next();
     } catch (error) {
       next(error);

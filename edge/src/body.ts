@@ -28,6 +28,8 @@ export class BodyProblem extends HttpProblem {
 const CLOSE = { connection: 'close' };
 
 export const requireJson: RequestHandler = (req, _res, next) => {
+  // The usual header, with no parameter, needs no parsing.
+  if (req.headers['content-type'] === 'application/json') return next();
   if (!req.is('application/json')) {
     return next(new BodyProblem(415, 'send Content-Type: application/json', 'UNSUPPORTED_MEDIA_TYPE'));
   }

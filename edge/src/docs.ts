@@ -61,7 +61,7 @@ export function openApiDocument() {
       '/v1/exceptions': {
         get: {
           summary: 'The exception queue', tags: ['operators'], security: auth,
-          parameters: ['status', 'tenant_id', 'reason_code', 'limit', 'offset'].map((name) => ({
+          parameters: ['status', 'tenant_id', 'reason_code', 'opened_before', 'opened_after', 'sort', 'limit', 'offset'].map((name) => ({
             name, in: 'query', required: false, schema: ExceptionListQuery.properties[name as keyof typeof ExceptionListQuery.properties],
           })),
           responses: { 200: json('A page of exceptions', { type: 'object', properties: { items: { type: 'array', items: ref('Exception') }, total: { type: 'integer' } } }), ...common, 422: problem('Bad query') },
@@ -87,8 +87,41 @@ export function openApiDocument() {
           responses: { 200: json('The exception', ref('Exception')), ...common, 404: problem('Unknown'), 409: problem('Resolved'), 422: problem('Bad request') },
         },
       },
+      '/v1/exceptions/bulk': {
+        post: {
+          summary: 'Resolve or assign every exception a filter matches: a dry run, or a job', tags: ['operators'], security: auth,
+          description: 'dry_run true changes nothing and says how many match, how many would succeed and why the others would fail, each judged by the validation a single resolve runs. dry_run false starts a job that resolves each matched exception in its own savepoint exactly as a single resolve would (audited with the job id), skipping those resolved meanwhile; follow it at the Location.',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 },
+            description: 'With dry_run false: the same key from the same operator answers the same job again; the key with another request is 422.' }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('BulkRequest') } } },
+          responses: {
+            200: json('The dry run', ref('DryRun')), 202: json('The job (made now, or by an earlier request with this Idempotency-Key)', ref('JobStarted')),
+            400: problem('Not JSON'), ...common, 415: problem('Not application/json'),
+            422: problem('A bad filter member (errors name it: filter.opened_before…), action, notes, patch or owner; more than 100000 matched; an Idempotency-Key reused for another request'),
+          },
+        },
+      },
+      '/v1/jobs/{job_id}': {
+        get: {
+          summary: 'A job\'s progress and failures', tags: ['operators'], security: auth,
+          parameters: [{ name: 'job_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { 200: json('The job', ref('Job')), ...common, 404: problem('Unknown'), 422: problem('Not a UUID') },
+        },
+      },
+      '/v1/jobs/{job_id}/cancel': {
+        post: {
+          summary: 'Stop a running job', tags: ['operators'], security: auth,
+          description: 'Waits for the step under way; nothing of the job is resolved after. What was done stays done.',
+          parameters: [{ name: 'job_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { 200: json('The cancelled job', ref('Job')), ...common, 404: problem('Unknown'), 409: problem('Ended already'), 422: problem('Not a UUID') },
+        },
+      },
       '/admin/api/me': {
         get: { summary: 'The console: who the key is', tags: ['console'], security: auth, responses: { 200: { description: '{id, name, role, actor}' }, ...common } },
+      },
+      '/admin/api/operators': {
+        get: { summary: 'The console: the operators exceptions can be assigned to (the operator keys\' names, never their hashes)', tags: ['console'], security: auth,
+          responses: { 200: { description: '[{id, name, actor}]' }, ...common } },
       },
       '/admin/api/stats': {
         get: { summary: 'The console dashboard: counts, arrivals per minute, open exceptions by reason, the oldest', tags: ['console'], security: auth,
@@ -97,7 +130,7 @@ export function openApiDocument() {
       '/admin/api/{resource}': {
         get: {
           summary: 'The console: a list (ra-data-simple-rest)', tags: ['console'], security: auth,
-          description: 'Resources: exceptions, events, idempotency-keys (alias keys), audit-log, rejections. Query sort=["field","ASC"|"DESC"], range=[start,end] (inclusive), filter={"field":value}; answers a JSON array and Content-Range.',
+          description: 'Resources: exceptions, events, idempotency-keys (alias keys), audit-log, rejections, jobs, job-items, reason-codes. Query sort=["field","ASC"|"DESC"], range=[start,end] (inclusive), filter={"field":value}; answers a JSON array and Content-Range.',
           parameters: [{ name: 'resource', in: 'path', required: true, schema: { type: 'string' } },
             ...['sort', 'range', 'filter'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description: 'JSON' }))],
           responses: { 200: { description: 'A JSON array of records, each with an id' }, ...common, 404: problem('No such resource'), 422: problem('Bad query') },

@@ -1,6 +1,6 @@
 // Structured logs (pino): one line per request, every line carrying the request id.
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import pino from 'pino';
 
 declare global {
@@ -31,17 +31,29 @@ export function flushLogs(): void {
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestLogging(logger: pino.Logger): RequestHandler {
+/**
+ * One line per request, with its request id, written by the root logger. A child logger costs the
+ * serialisation of its bindings on every request that gets one, so req.log (request id and key id
+ * bound) is made only when something logs through it, an error mostly.
+ */
+export function requestLogging(logger: pino.Logger, app: Express): RequestHandler {
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: Request) {
+      const log = logger.child({ request_id: this.res!.locals.requestId, key_id: this.res!.locals.apiKey?.keyId });
+      Object.defineProperty(this, 'log', { value: log, configurable: true });
+      return log;
+    },
+  });
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
-    req.log = logger.child({ request_id: requestId });
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      req.log.info({
-        method: req.method, url: req.originalUrl, status: res.statusCode,
+      logger.info({
+        request_id: requestId, method: req.method, url: req.originalUrl, status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6, key_id: res.locals.apiKey?.keyId,
       }, 'request');
     });

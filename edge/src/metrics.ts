@@ -1,5 +1,6 @@
-// Prometheus metrics: requests by route and status with latency, ingest outcomes, pool use, and
-// open exceptions (read from the health counters at scrape time).
+// Prometheus metrics: requests by route and status with latency, ingest outcomes, pool use, open
+// exceptions (read from the health counters at scrape time) and the age of the oldest open one by
+// reason. The alert rules over them are ops/prometheus/ledger-safe.rules.yml.
 import type { RequestHandler, Router } from 'express';
 import { Router as makeRouter } from 'express';
 import type { Database } from './db/pool.js';
@@ -11,6 +12,10 @@ export interface Metrics {
   requests: RequestHandler;
   outcome(result: string, reasonCode: string | null): void;
   rejections: client.Counter<'reason_code'>;
+  /** Coalesced ingest (ingest-coalescer.ts): arrivals per call, retries and splits, time queued. */
+  ingestCallArrivals: client.Histogram;
+  ingestCallRetries: client.Counter<'action' | 'code'>;
+  ingestQueueWait: client.Histogram;
 }
 
 export function createMetrics(db: Database): Metrics {
@@ -26,6 +31,19 @@ export function createMetrics(db: Database): Metrics {
   });
   const rejections = new client.Counter({
     name: 'ledger_safe_rejections_total', help: 'Arrivals refused (4xx) by reason code.', labelNames: ['reason_code'], registers: [registry],
+  });
+  const ingestCallArrivals = new client.Histogram({
+    name: 'ledger_safe_ingest_call_arrivals', help: 'Single POST /v1/events arrivals per committed ingest call (coalescing).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers: [registry],
+  });
+  const ingestCallRetries = new client.Counter({
+    name: 'ledger_safe_ingest_call_retries_total',
+    help: 'Coalesced ingest calls that failed before committing and were retried whole or split in two, by SQLSTATE or error code.',
+    labelNames: ['action', 'code'], registers: [registry],
+  });
+  const ingestQueueWait = new client.Histogram({
+    name: 'ledger_safe_ingest_queue_wait_seconds', help: 'How long a single arrival waited for an ingest call to take it.',
+    buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2], registers: [registry],
   });
   new client.Gauge({
     name: 'ledger_safe_db_pool_connections', help: 'Database pool connections by state.', labelNames: ['state'], registers: [registry],
@@ -43,6 +61,17 @@ export function createMetrics(db: Database): Metrics {
     },
   });
 
+  // The contract's name (v1.2): read at scrape time, one index probe per reason.
+  new client.Gauge({
+    name: 'ledger_exception_oldest_open_seconds', help: 'Age of the oldest open exception by reason code (0: none open).',
+    labelNames: ['reason_code'], registers: [registry],
+    async collect() {
+      const rows = await db.query({ role: 'ledger_readonly' }, 'select reason_code, age_seconds from ledger.oldest_open_exceptions()');
+      this.reset();
+      for (const row of rows) this.set({ reason_code: row.reason_code }, Number(row.age_seconds));
+    },
+  });
+
   const requests: RequestHandler = (req, res, next) => {
     const end = duration.startTimer();
     res.on('finish', () => {
@@ -56,6 +85,9 @@ export function createMetrics(db: Database): Metrics {
     registry,
     requests,
     rejections,
+    ingestCallArrivals,
+    ingestCallRetries,
+    ingestQueueWait,
     outcome: (result, reasonCode) => outcomes.inc({ result, reason_code: reasonCode ?? 'none' }),
   };
 }

@@ -99,10 +99,91 @@ export const ExceptionListQuery = {
     status: { type: 'string', enum: ['open', 'resolved'], default: 'open' },
     tenant_id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
     reason_code: { type: 'string', maxLength: 64 },
+    opened_before: { type: 'string', format: 'date-time', description: 'Opened strictly before this RFC 3339 time.' },
+    opened_after: { type: 'string', format: 'date-time', description: 'Opened at or after this RFC 3339 time.' },
+    sort: { type: 'string', enum: ['opened_at', '-opened_at'], default: '-opened_at', description: 'Oldest first (opened_at) or newest first.' },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
     offset: { type: 'integer', minimum: 0, default: 0 },
   },
   additionalProperties: false,
+} as const;
+
+/** The members of a bulk filter: the console's exception filter (ledger_private.console_spec_exceptions), which the database checks. */
+export const BulkFilter = {
+  type: 'object',
+  description: 'Which exceptions: every member must hold (no member: every exception, whatever its status). The database checks the members and their values (422 with the member\'s path).',
+  properties: {
+    status: { type: 'string', enum: ['open', 'resolved'] },
+    reason_code: { type: 'string' },
+    tenant_id: { type: 'string' },
+    store_id: { type: 'string' },
+    assigned_to: { type: ['string', 'null'], description: 'null: unassigned.' },
+    opened_before: { type: 'string', format: 'date-time', description: 'Opened strictly before.' },
+    opened_after: { type: 'string', format: 'date-time', description: 'Opened at or after.' },
+    exception_ids: { type: 'array', items: { type: 'string', format: 'uuid' }, minItems: 1, maxItems: 1000 },
+    idempotency_key: { description: 'A key, or a list of keys.' },
+    q: { type: 'string', description: 'Key or exception id contains.' },
+  },
+  additionalProperties: true,
+} as const;
+
+export const BulkRequest = {
+  type: 'object',
+  required: ['filter', 'action', 'dry_run'],
+  properties: {
+    filter: { $ref: '#/components/schemas/BulkFilter' },
+    action: { type: 'string', enum: ['mark_resolved_no_replay', 'override_and_replay', 'assign'] },
+    resolution_notes: { type: ['string', 'null'], description: 'Required to resolve; kept on each resolution (and assignment) in the audit trail.' },
+    override_patch: { description: 'RFC 7396 JSON merge patch every replay applies (override_and_replay only).' },
+    assigned_to: { type: ['string', 'null'], maxLength: 200, description: 'The owner (assign only).' },
+    dry_run: { type: 'boolean', description: 'true: change nothing, say what would happen. false: start a job.' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const DryRun = {
+  type: 'object',
+  properties: {
+    dry_run: { const: true }, matched: { type: 'integer' }, would_succeed: { type: 'integer' },
+    would_fail: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Counts by reason code (ledger.reason_codes, kind resolution).' },
+    sample: {
+      type: 'array', description: 'Up to 20 of the matched exceptions, those that would fail first.',
+      items: {
+        type: 'object',
+        properties: {
+          exception_id: { type: 'string', format: 'uuid' }, tenant_id: { type: 'string' }, idempotency_key: { type: 'string' },
+          outcome: { type: 'string', enum: ['would_succeed', 'would_fail'] }, reason: { type: 'string' }, message: { type: 'string' },
+          errors: { $ref: '#/components/schemas/FieldErrors' },
+        },
+      },
+    },
+  },
+} as const;
+
+export const JobStarted = {
+  type: 'object',
+  properties: {
+    job_id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['running', 'succeeded', 'failed', 'cancelled'] },
+    matched: { type: 'integer' }, created: { type: 'boolean', description: 'false when an earlier request with the same Idempotency-Key made it.' },
+  },
+} as const;
+
+export const Job = {
+  type: 'object',
+  properties: {
+    job_id: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['running', 'succeeded', 'failed', 'cancelled'] },
+    action: { type: 'string' }, filter: { type: 'object' }, resolution_notes: { type: ['string', 'null'] }, override_patch: {},
+    assigned_to: { type: ['string', 'null'] }, matched: { type: 'integer' },
+    done: { type: 'integer', description: 'succeeded + failed + skipped.' }, succeeded: { type: 'integer' }, failed: { type: 'integer' },
+    skipped: { type: 'integer', description: 'Resolved meanwhile (or before the job): left as they were.' },
+    failures: {
+      type: 'array', description: 'The first 100 failed items.',
+      items: { type: 'object', properties: { exception_id: { type: 'string', format: 'uuid' }, tenant_id: { type: 'string' },
+        idempotency_key: { type: 'string' }, reason: { type: 'string' }, errors: { $ref: '#/components/schemas/FieldErrors' } } },
+    },
+    failures_truncated: { type: 'boolean' }, created_by: { type: 'string' }, created_at: { type: 'string', format: 'date-time' },
+    finished_at: { type: ['string', 'null'], format: 'date-time' }, cancelled_by: { type: ['string', 'null'] },
+  },
 } as const;
 
 export const Exception = {
@@ -113,6 +194,7 @@ export const Exception = {
     arrivals: { type: 'integer' }, opened_at: { type: 'string', format: 'date-time' }, assigned_to: { type: ['string', 'null'] },
     resolution_action: { type: ['string', 'null'] }, resolution_notes: { type: ['string', 'null'] },
     resolved_by: { type: ['string', 'null'] }, resolved_at: { type: ['string', 'null'] }, replay_count: { type: 'integer' },
+    age_seconds: { type: ['integer', 'null'], description: 'How long it has been open (null once resolved).' },
   },
 } as const;
 
@@ -131,4 +213,7 @@ export const Health = {
   },
 } as const;
 
-export const components = { Envelope, IngestAnswer, BatchRequest, BatchAnswer, FieldErrors, Problem, ResolveRequest, AssignRequest, Exception, Health };
+export const components = {
+  Envelope, IngestAnswer, BatchRequest, BatchAnswer, FieldErrors, Problem, ResolveRequest, AssignRequest, Exception, Health,
+  BulkFilter, BulkRequest, DryRun, JobStarted, Job,
+};

@@ -97,10 +97,20 @@ export async function start(): Promise<void> {
     idleTimeoutMillis: 30_000,
     statement_timeout: Number(process.env.STATEMENT_TIMEOUT_MS ?? 15_000),
     application_name: 'ledger-safe-edge',
+    // Every time the API answers is UTC, whatever the database's default zone.
+    options: '-c timezone=UTC',
   });
   // An idle connection dropped by the server (restart, failover) must not take the process down.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
-  const edge = await createEdge({ pool, logger });
+  const edge = await createEdge({
+    pool, logger,
+    jobWorker: (process.env.JOB_WORKER ?? 'on') === 'off' ? false : {
+      stepItems: Number(process.env.JOB_STEP_ITEMS ?? 25),
+      stepMs: Number(process.env.JOB_STEP_MS ?? 200),
+      pollMs: Number(process.env.JOB_POLL_MS ?? 1_000),
+      pauseMs: Number(process.env.JOB_STEP_PAUSE_MS ?? 0),
+    },
+  });
 
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import pg from 'pg';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { createEdge, type Edge } from '../src/app.js';
+import { createEdge, type Edge, type EdgeOptions } from '../src/app.js';
 import { createKey } from '../src/keys.js';
 import { createTestDatabase } from './support.js';
 
@@ -34,12 +34,13 @@ export function edgeLoginUrl(ownerUrl: string): string {
   return url.toString();
 }
 
-export async function startHarness(prefix: string, poolOptions: pg.PoolConfig = {}, authCacheMs?: number): Promise<Harness> {
+export async function startHarness(prefix: string, poolOptions: pg.PoolConfig = {}, authCacheMs?: number,
+  edgeOptions: Pick<EdgeOptions, 'coalescing' | 'limits' | 'jobWorker'> = {}): Promise<Harness> {
   const ownerUrl = await createTestDatabase(prefix);
   const owner = new pg.Pool({ connectionString: ownerUrl, max: 4 });
   const pool = new pg.Pool({ connectionString: edgeLoginUrl(ownerUrl), max: 20, connectionTimeoutMillis: 2000, ...poolOptions });
   pool.on('error', () => {});
-  const edge = await createEdge({ pool, logger: pino({ level: 'silent' }), authCacheMs });
+  const edge = await createEdge({ pool, logger: pino({ level: 'silent' }), authCacheMs, ...edgeOptions });
   const server: Server = await new Promise((resolve) => {
     const s = edge.app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,9 +1,11 @@
 // Every decision with its actor and the state before and after. Read-only.
 import HistoryIcon from '@mui/icons-material/History';
 import { Box } from '@mui/material';
-import { DataTable, DateField, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { DataTable, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
 import { ChipField, ValueChip } from '../common/Chips';
-import { Facts, formatTime } from '../common/Facts';
+import { Facts } from '../common/Facts';
+import { Time, TimeField, useFormatTime } from '../common/time';
+import { JobLink } from '../jobs/JobLink';
 import { JsonView } from '../common/JsonView';
 import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
@@ -20,29 +22,32 @@ const filters = [
   <TextInput key="tenant_id" source="tenant_id" alwaysOn />,
   <SelectInput key="action" source="action" choices={ACTIONS} />,
   <TextInput key="actor" source="actor" />,
+  <TextInput key="job_id" source="job_id" />,
 ];
 
 const AuditList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
+  const formatTime = useFormatTime();
   return (
     <List filters={filters} exporter={exactExporter} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
       {isSmall ? (
         <SimpleList
           primaryText={(r) => translate(`ls.audit_action.${String(r.action).replace('.', '_')}`, { _: r.action })}
-          secondaryText={(r) => `${r.actor} · ${r.tenant_id}`}
-          tertiaryText={(r) => new Date(r.at).toLocaleTimeString()}
+          secondaryText={(r) => `${r.actor} · ${r.tenant_id}${r.idempotency_key ? ` · ${r.idempotency_key}` : ''}`}
+          tertiaryText={(r) => formatTime(r.at)}
           linkType="show"
         />
       ) : (
         <DataTable rowClick="show" bulkActionButtons={false} expand={<AuditChange />}>
           <DataTable.Col source="id"><ShowLink /></DataTable.Col>
-          <DataTable.Col source="at"><DateField source="at" showTime /></DataTable.Col>
+          <DataTable.Col source="at"><TimeField source="at" /></DataTable.Col>
           <DataTable.Col source="action"><ChipField source="action" kind="audit_action" /></DataTable.Col>
           <DataTable.Col source="actor" />
           <DataTable.Col source="tenant_id" />
-          <DataTable.Col source="exception_id" disableSort><ShowLink resource="exceptions" source="exception_id" /></DataTable.Col>
+          <DataTable.Col source="idempotency_key" disableSort><ShowLink resource="exceptions" idFrom="exception_id" source="idempotency_key" /></DataTable.Col>
           <DataTable.Col source="notes" disableSort />
+          <DataTable.Col source="job_id" disableSort><JobLink /></DataTable.Col>
         </DataTable>
       )}
     </List>
@@ -58,14 +63,16 @@ const AuditView = () => {
     <Box sx={{ display: 'grid', gap: 2, mb: 2 }}>
       <Section id="audit" title={translate('ls.audit.title', { id: record.id })}>
         <Facts resource="audit-log" facts={[
-          { field: 'at', value: formatTime(record.at) },
+          { field: 'at', value: <Time value={record.at} /> },
           { field: 'action', value: <ValueChip kind="audit_action" value={record.action} /> },
           { field: 'actor', value: record.actor },
           { field: 'claimed_actor', value: record.claimed_actor },
           { field: 'tenant_id', value: record.tenant_id },
           { field: 'object_type', value: record.object_type },
           { field: 'object_id', value: record.object_id },
+          { field: 'idempotency_key', value: record.idempotency_key },
           { field: 'exception_id', value: record.exception_id && <ShowLink resource="exceptions" id={record.exception_id} /> },
+          { field: 'job_id', value: <JobLink /> },
           { field: 'notes', value: record.notes },
         ]} />
       </Section>

@@ -7,9 +7,10 @@ const COLORS: Record<string, ChipProps['color']> = {
   processed: 'success', duplicate: 'info', quarantined: 'warning', ignored: 'default',
   IDEMPOTENCY_CONFLICT: 'error', UNKNOWN_EVENT_TYPE: 'warning', PROCESSING_ERROR: 'error',
   ALREADY_QUARANTINED: 'warning', IGNORED_BY_OPERATOR: 'default',
+  running: 'info', succeeded: 'success', failed: 'error', cancelled: 'default', pending: 'default', skipped: 'default',
 };
 
-type Kind = 'status' | 'result' | 'reason' | 'resolution' | 'resolved_as' | 'audit_action';
+type Kind = 'status' | 'result' | 'reason' | 'resolution' | 'resolved_as' | 'audit_action' | 'job_status' | 'item_status';
 
 /** `kind` picks the translation family (ls.status.*, ls.reason.*, …); dots in values become underscores. */
 export const ValueChip = ({ kind, value }: { kind: Kind; value?: string | null }) => {

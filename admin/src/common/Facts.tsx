@@ -25,5 +25,3 @@ export const Facts = ({ resource, facts }: { resource: string; facts: Fact[] }) 
     </Box>
   );
 };
-
-export const formatTime = (value: string | null | undefined) => (value ? new Date(value).toLocaleString() : null);

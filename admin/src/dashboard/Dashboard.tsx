@@ -8,6 +8,7 @@ import type { LedgerDataProvider, Stats } from '../dataProvider';
 import { ArrivalsChart, OpenByReasonChart } from './charts';
 import { JsonView } from '../common/JsonView';
 import { formatAge } from './age';
+import { useFormatTime } from '../common/time';
 
 const REFRESH_MS = 10_000;
 
@@ -29,6 +30,7 @@ export const Dashboard = () => {
   const translate = useTranslate();
   const dataProvider = useDataProvider<LedgerDataProvider>();
   const createPath = useCreatePath();
+  const formatTime = useFormatTime();
   const { data, error, dataUpdatedAt } = useQuery<Stats>({
     queryKey: ['admin-stats'],
     queryFn: () => dataProvider.getStats(),
@@ -44,7 +46,7 @@ export const Dashboard = () => {
       <Box sx={{ display: 'flex', alignItems: 'baseline', justifyContent: 'space-between', flexWrap: 'wrap', gap: 1 }}>
         <Typography component="h1" variant="h5">{translate('ls.dashboard.title')}</Typography>
         <Typography variant="body2" color="text.secondary" role="status">
-          {dataUpdatedAt ? translate('ls.dashboard.updated', { time: new Date(dataUpdatedAt).toLocaleTimeString() }) : translate('ls.dashboard.loading')}
+          {dataUpdatedAt ? translate('ls.dashboard.updated', { time: formatTime(dataUpdatedAt) }) : translate('ls.dashboard.loading')}
         </Typography>
       </Box>
       {error && <Alert severity="error">{translate('ls.dashboard.error', { message: (error as Error).message })}</Alert>}

@@ -3,6 +3,7 @@
 import { Card, CardContent, Typography, useTheme } from '@mui/material';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useTranslate } from 'react-admin';
+import { useFormatTime } from '../common/time';
 import type { Stats } from '../dataProvider';
 
 const RESULTS = ['processed', 'duplicate', 'quarantined', 'ignored'] as const;
@@ -20,8 +21,9 @@ const ChartCard = ({ id, title, summary, children }: { id: string; title: string
 export const ArrivalsChart = ({ data }: { data: Stats['arrivals_per_minute'] | undefined }) => {
   const translate = useTranslate();
   const theme = useTheme();
+  const formatTime = useFormatTime();
   const colors = { processed: theme.palette.success.main, duplicate: theme.palette.info.main, quarantined: theme.palette.warning.main, ignored: theme.palette.grey[500] };
-  const rows = (data ?? []).map((m) => ({ ...m, label: new Date(m.minute).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }));
+  const rows = (data ?? []).map((m) => ({ ...m, label: formatTime(m.minute, { date: false, seconds: false }) }));
   const totals = Object.fromEntries(RESULTS.map((r) => [r, rows.reduce((n, m) => n + m[r], 0)]));
   const summary = translate('ls.dashboard.arrivals.summary', {
     total: RESULTS.reduce((n, r) => n + totals[r], 0), ...totals,

@@ -1,9 +1,11 @@
 // Bronze: every accepted arrival as received, with the outcome decided for it. Read-only.
 import InboxIcon from '@mui/icons-material/Inbox';
 import { Box } from '@mui/material';
-import { DataTable, DateField, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { DataTable, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { useReasonCodes } from '../common/catalogue';
 import { ChipField, ValueChip } from '../common/Chips';
-import { Facts, formatTime } from '../common/Facts';
+import { Facts } from '../common/Facts';
+import { Time, TimeField, useFormatTime } from '../common/time';
 import { JsonView } from '../common/JsonView';
 import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
@@ -13,34 +15,37 @@ import { useIsSmall } from '../common/useIsSmall';
 import { keyId, type RawEvent } from '../types';
 
 const RESULTS = ['processed', 'duplicate', 'quarantined', 'ignored'].map((id) => ({ id, name: `ls.result.${id}` }));
-const REASONS = ['IDEMPOTENCY_CONFLICT', 'UNKNOWN_EVENT_TYPE', 'ALREADY_QUARANTINED', 'IGNORED_BY_OPERATOR', 'PROCESSING_ERROR']
-  .map((id) => ({ id, name: `ls.reason.${id}` }));
 
-const filters = [
-  <TextInput key="tenant_id" source="tenant_id" alwaysOn />,
-  <TextInput key="idempotency_key" source="idempotency_key" alwaysOn />,
-  <SelectInput key="result" source="result" choices={RESULTS} />,
-  <SelectInput key="reason_code" source="reason_code" choices={REASONS} />,
-  <TextInput key="event_type" source="event_type" />,
-  <TextInput key="exception_id" source="exception_id" />,
-];
+const useFilters = () => {
+  const reasons = useReasonCodes(['quarantine', 'ignore']);
+  return [
+    <TextInput key="tenant_id" source="tenant_id" alwaysOn />,
+    <TextInput key="idempotency_key" source="idempotency_key" alwaysOn />,
+    <SelectInput key="result" source="result" choices={RESULTS} />,
+    <SelectInput key="reason_code" source="reason_code" choices={reasons.choices} translateChoice={false} isPending={reasons.isPending} />,
+    <TextInput key="event_type" source="event_type" />,
+    <TextInput key="exception_id" source="exception_id" />,
+  ];
+};
 
 const EventList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
+  const formatTime = useFormatTime();
+  const filters = useFilters();
   return (
     <List filters={filters} exporter={exactExporter} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
       {isSmall ? (
         <SimpleList
           primaryText={(r) => `#${r.id} ${r.idempotency_key}`}
           secondaryText={(r) => `${r.tenant_id} · ${r.event_type} · ${translate(`ls.result.${r.result}`)}`}
-          tertiaryText={(r) => new Date(r.received_at).toLocaleTimeString()}
+          tertiaryText={(r) => formatTime(r.received_at)}
           linkType="show"
         />
       ) : (
         <DataTable rowClick="show" bulkActionButtons={false}>
           <DataTable.Col source="id"><ShowLink /></DataTable.Col>
-          <DataTable.Col source="received_at"><DateField source="received_at" showTime /></DataTable.Col>
+          <DataTable.Col source="received_at"><TimeField source="received_at" /></DataTable.Col>
           <DataTable.Col source="tenant_id" />
           <DataTable.Col source="idempotency_key" />
           <DataTable.Col source="event_type" />
@@ -62,7 +67,7 @@ const EventView = () => {
     <Box sx={{ display: 'grid', gap: 2, mb: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(0, 2fr) minmax(0, 3fr)' } }}>
       <Section id="event" title={translate('ls.event.title', { id: record.id })}>
         <Facts resource="events" facts={[
-          { field: 'received_at', value: formatTime(record.received_at) },
+          { field: 'received_at', value: <Time value={record.received_at} /> },
           { field: 'tenant_id', value: record.tenant_id },
           { field: 'idempotency_key', value: <ShowLink resource="idempotency-keys" id={keyId(record.tenant_id, record.idempotency_key)}>{record.idempotency_key}</ShowLink> },
           { field: 'event_type', value: record.event_type },

@@ -1,10 +1,11 @@
 // Take an open exception, or hand it to someone: POST /v1/exceptions/{id}/assign, audited. Success
 // is said only after the server's 2xx; any refusal is said as what it is (common/useDecision).
-import { Alert, Dialog, DialogActions, DialogContent, DialogTitle } from '@mui/material';
+import { Alert, Autocomplete, Dialog, DialogActions, DialogContent, DialogTitle, TextField } from '@mui/material';
 import { useRef, useState } from 'react';
-import { Form, SaveButton, TextInput, required, useGetIdentity, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
+import { Form, InputHelperText, SaveButton, required, useGetIdentity, useInput, useNotify, useRecordContext, useRefresh, useTranslate } from 'react-admin';
 import { useFormState } from 'react-hook-form';
 import { ActionButton } from '../common/ActionButton';
+import { useOperators } from '../common/catalogue';
 import { useDecision } from '../common/useDecision';
 import type { ExceptionRecord } from '../types';
 import { dialogForm } from './ResolveDialog';
@@ -48,6 +49,22 @@ const ServerError = () => {
   return message ? <Alert severity="error" role="alert" sx={{ mb: 1 }}>{message}</Alert> : null;
 };
 
+/** The owner: one of the known operators (the operator keys' names), or a name typed in. */
+const OperatorInput = () => {
+  const translate = useTranslate();
+  const operators = useOperators();
+  const { field, fieldState } = useInput({ source: 'assigned_to', validate: required() });
+  const message = fieldState.error?.message;
+  return (
+    <Autocomplete freeSolo autoSelect options={operators.map((o) => o.actor)} value={field.value ?? ''} inputValue={field.value ?? ''}
+      onInputChange={(_, value) => field.onChange(value)} onChange={(_, value) => field.onChange(value ?? '')}
+      renderInput={(params) => (
+        <TextField {...params} inputRef={field.ref} onBlur={field.onBlur} label={translate('resources.exceptions.fields.assigned_to')} autoFocus
+          error={Boolean(message)} helperText={<InputHelperText error={message} helperText="ls.assign.help" />} />
+      )} />
+  );
+};
+
 const AssignDialog = ({ record, onClose }: { record: ExceptionRecord; onClose: () => void }) => {
   const translate = useTranslate();
   const notify = useNotify();
@@ -77,7 +94,7 @@ const AssignDialog = ({ record, onClose }: { record: ExceptionRecord; onClose: (
         <DialogTitle id="assign-title">{translate('ls.assign.title', { key: record.idempotency_key })}</DialogTitle>
         <DialogContent>
           <ServerError />
-          <TextInput source="assigned_to" resource="exceptions" validate={required()} fullWidth autoFocus helperText="ls.assign.help" />
+          <OperatorInput />
         </DialogContent>
         <DialogActions>
           <ActionButton label="ra.action.cancel" onClick={close} disabled={assign.pending} />

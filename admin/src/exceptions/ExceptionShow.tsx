@@ -1,15 +1,17 @@
 // One exception: its state, the key's state, every held arrival against the canonical payload,
 // and the audit trail; resolve and assign from the toolbar.
-import { Box, Stack, Typography } from '@mui/material';
-import { Show, TopToolbar, useRecordContext, useTranslate } from 'react-admin';
+import { Alert, Box, Stack, Typography } from '@mui/material';
+import { Show, TopToolbar, useGetRecordId, useRecordContext, useShowContext, useTranslate } from 'react-admin';
 import { ListLinkButton } from '../common/ActionButton';
 import { ValueChip } from '../common/Chips';
-import { Facts, formatTime } from '../common/Facts';
+import { Facts } from '../common/Facts';
+import { Time } from '../common/time';
+import { formatAge } from '../dashboard/age';
 import { JsonView } from '../common/JsonView';
 import { Section } from '../common/Section';
 import { ShowLink } from '../common/ShowLink';
 import { keyId, type ExceptionRecord } from '../types';
-import { ArrivalDiffs } from './ArrivalDiffs';
+import { ArrivalDiffs, CanonicalNow } from './ArrivalDiffs';
 import { AssignButton, AssignToMeButton } from './AssignButtons';
 import { AuditTrail } from './AuditTrail';
 import { ResolveButton } from './ResolveDialog';
@@ -51,17 +53,19 @@ const ExceptionView = () => {
             { field: 'tenant_id', value: record.tenant_id },
             { field: 'idempotency_key', value: record.idempotency_key },
             { field: 'exception_id', value: record.exception_id },
-            { field: 'opened_at', value: formatTime(record.opened_at) },
-            { field: 'last_arrival_at', value: formatTime(record.last_arrival_at) },
+            { field: 'opened_at', value: <Time value={record.opened_at} /> },
+            ...(resolved ? [] : [{ field: 'age_seconds', value: record.age_seconds !== null && formatAge(Number(record.age_seconds), translate) }]),
+            { field: 'last_arrival_at', value: <Time value={record.last_arrival_at} /> },
             { field: 'arrivals', value: record.arrivals },
             { field: 'raw_id', value: <ShowLink resource="events" id={record.raw_id} /> },
             { field: 'assigned_to', value: record.assigned_to },
+            { field: 'assigned_at', value: <Time value={record.assigned_at} /> },
             ...(resolved ? [
               { field: 'resolution_action', value: <ValueChip kind="resolved_as" value={record.resolution_action} /> },
               { field: 'resolution_notes', value: record.resolution_notes },
               { field: 'resolved_by', value: record.resolved_by },
               { field: 'resolved_by_claimed', value: record.resolved_by_claimed },
-              { field: 'resolved_at', value: formatTime(record.resolved_at) },
+              { field: 'resolved_at', value: <Time value={record.resolved_at} /> },
               { field: 'canonical_raw_id', value: record.canonical_raw_id && <ShowLink resource="events" id={record.canonical_raw_id} /> },
               { field: 'replay_count', value: record.replay_count },
             ] : []),
@@ -81,9 +85,9 @@ const ExceptionView = () => {
               { field: 'event_type', value: key.event_type },
               { field: 'canonical_raw_id', value: key.canonical_raw_id && <ShowLink resource="events" id={key.canonical_raw_id} /> },
               { field: 'arrivals', value: key.arrivals },
-              { field: 'first_seen_at', value: formatTime(key.first_seen_at) },
-              { field: 'last_seen_at', value: formatTime(key.last_seen_at) },
-              { field: 'updated_at', value: formatTime(key.updated_at) },
+              { field: 'first_seen_at', value: <Time value={key.first_seen_at} /> },
+              { field: 'last_seen_at', value: <Time value={key.last_seen_at} /> },
+              { field: 'updated_at', value: <Time value={key.updated_at} /> },
               { field: 'canonical_fingerprint', value: key.canonical_fingerprint && <code>{key.canonical_fingerprint.slice(0, 16)}…</code> },
             ]} />
           ) : (
@@ -91,6 +95,11 @@ const ExceptionView = () => {
           )}
         </Section>
       </Box>
+      {resolved && record.resolution_action === 'override_and_replay' && (
+        <Section id="canonical-now" title={translate('ls.exception.sections.canonical_now')}>
+          <CanonicalNow record={record} />
+        </Section>
+      )}
       <Section id="payloads" title={translate('ls.exception.sections.payloads')}>
         <ArrivalDiffs record={record} />
       </Section>
@@ -101,8 +110,26 @@ const ExceptionView = () => {
   );
 };
 
+/** An id that is no exception's, or not an exception id at all: said on the page, not as a redirect. */
+const ExceptionMissing = () => {
+  const translate = useTranslate();
+  const id = String(useGetRecordId() ?? '');
+  const { error } = useShowContext();
+  const status = (error as { status?: number } | null)?.status;
+  const message = status === 404 ? 'ls.exception.not_found' : status === 422 ? 'ls.exception.malformed_id' : 'ls.exception.unreadable';
+  return (
+    <Stack spacing={2} sx={{ my: 2 }}>
+      <Typography component="h1" variant="h5">{translate('ls.exception.missing_title')}</Typography>
+      <Alert severity={status === 404 || status === 422 ? 'warning' : 'error'} role="alert">
+        {translate(message, { id, detail: (error as Error | null)?.message ?? '' })}
+      </Alert>
+      <Box><ListLinkButton resource="exceptions" /></Box>
+    </Stack>
+  );
+};
+
 export const ExceptionShow = () => (
-  <Show title={<ExceptionTitle />} actions={<Actions />} component="div">
+  <Show title={<ExceptionTitle />} actions={<Actions />} component="div" error={<ExceptionMissing />} queryOptions={{ onError: () => {} }}>
     <ExceptionView />
   </Show>
 );

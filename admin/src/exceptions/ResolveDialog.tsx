@@ -11,13 +11,14 @@ import {
 } from 'react-admin';
 import { ActionButton } from '../common/ActionButton';
 import { DiffSummary, DiffTable } from '../common/DiffTable';
-import { formatTime } from '../common/Facts';
 import { JsonView } from '../common/JsonView';
+import { useFormatTime } from '../common/time';
 import { useDecision } from '../common/useDecision';
 import { useIsSmall } from '../common/useIsSmall';
 import type { ResolveBody } from '../dataProvider';
 import { mergePatch, parsePatch, type Json } from '../lib/json';
 import { knownArrivals, type ExceptionRecord } from '../types';
+import { useCanonicalLabel } from './ArrivalDiffs';
 import { submissionErrors } from './submissionErrors';
 
 interface ResolveValues {
@@ -121,6 +122,8 @@ const ServerError = () => {
 const ResolveFields = ({ record }: { record: ExceptionRecord }) => {
   const translate = useTranslate();
   const isSmall = useIsSmall();
+  const formatTime = useFormatTime();
+  const canonicalLabel = useCanonicalLabel(record);
   const [action, rawId, patchText] = useWatch({ name: ['action', 'canonical_raw_id', 'override_patch'] });
   const arrivals = knownArrivals(record.detail);
   const canonicalId = record.detail?.events_processed?.canonical_raw_id;
@@ -134,7 +137,12 @@ const ResolveFields = ({ record }: { record: ExceptionRecord }) => {
   const parsed = parsePatch(patchText);
   const result: Json | undefined = chosen && 'patch' in parsed ? mergePatch(chosen.payload, parsed.patch) : undefined;
   const replay = action === 'override_and_replay';
-  const chosenLabel = translate('ls.exception.arrival', { raw_id: chosen?.raw_id ?? '' });
+  // What downstream systems hold now is what the replay changes: the diff is against it, when the
+  // key has one; against the chosen arrival otherwise.
+  const current: Json | undefined = record.detail?.events_processed?.canonical_payload ?? undefined;
+  const base = current ?? chosen?.payload;
+  const baseLabel = current !== undefined && canonicalLabel ? canonicalLabel : translate('ls.exception.arrival', { raw_id: chosen?.raw_id ?? '' });
+  const diffTitle = current !== undefined ? translate('ls.resolve.preview_diff_canonical') : translate('ls.resolve.preview_diff', { raw_id: chosen?.raw_id ?? '' });
 
   return (
     <Stack spacing={1}>
@@ -157,12 +165,12 @@ const ResolveFields = ({ record }: { record: ExceptionRecord }) => {
               ? <Alert severity="info">{translate('ls.resolve.preview_waiting')}</Alert>
               : <JsonView value={result} label={translate('ls.resolve.preview')} maxHeight={220} />}
             <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: 'center', flexWrap: 'wrap', mt: 1.5, mb: 0.5 }}>
-              <Typography component="h3" variant="subtitle2">{translate('ls.resolve.preview_diff', { raw_id: chosen?.raw_id ?? '' })}</Typography>
-              {result !== undefined && <DiffSummary before={chosen?.payload} after={result} />}
+              <Typography component="h3" variant="subtitle2">{diffTitle}</Typography>
+              {result !== undefined && <DiffSummary before={base} after={result} />}
             </Stack>
             {result !== undefined && (
-              <DiffTable before={chosen?.payload} after={result} beforeLabel={chosenLabel} afterLabel={translate('ls.resolve.after_patch')}
-                caption={translate('ls.resolve.preview_diff', { raw_id: chosen?.raw_id ?? '' })} onlyChanges compact />
+              <DiffTable before={base} after={result} beforeLabel={baseLabel} afterLabel={translate('ls.resolve.after_patch')}
+                caption={diffTitle} onlyChanges compact />
             )}
           </Box>
         </Box>

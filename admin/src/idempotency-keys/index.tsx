@@ -1,9 +1,10 @@
 // Idempotency state: one row per (tenant, key) with its canonical payload. Read-only.
 import KeyIcon from '@mui/icons-material/VpnKey';
 import { Box } from '@mui/material';
-import { DataTable, DateField, List, ReferenceManyField, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { DataTable, List, ReferenceManyField, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
 import { ChipField, ValueChip } from '../common/Chips';
-import { Facts, formatTime } from '../common/Facts';
+import { Facts } from '../common/Facts';
+import { Time, TimeField } from '../common/time';
 import { JsonView } from '../common/JsonView';
 import { Section } from '../common/Section';
 import { exactExporter } from '../common/exporter';
@@ -40,8 +41,8 @@ const KeyList = () => {
           <DataTable.Col source="status"><ChipField source="status" kind="status" /></DataTable.Col>
           <DataTable.Col source="event_type" />
           <DataTable.Col source="arrivals" align="right" />
-          <DataTable.Col source="first_seen_at"><DateField source="first_seen_at" showTime /></DataTable.Col>
-          <DataTable.Col source="updated_at"><DateField source="updated_at" showTime /></DataTable.Col>
+          <DataTable.Col source="first_seen_at"><TimeField source="first_seen_at" /></DataTable.Col>
+          <DataTable.Col source="updated_at"><TimeField source="updated_at" /></DataTable.Col>
         </DataTable>
       )}
     </List>
@@ -69,9 +70,9 @@ const KeyView = () => {
           { field: 'open_exception_id', value: record.open_exception_id && <ShowLink resource="exceptions" id={record.open_exception_id} /> },
           { field: 'canonical_raw_id', value: record.canonical_raw_id && <ShowLink resource="events" id={record.canonical_raw_id} /> },
           { field: 'arrivals', value: record.arrivals },
-          { field: 'first_seen_at', value: formatTime(record.first_seen_at) },
-          { field: 'last_seen_at', value: formatTime(record.last_seen_at) },
-          { field: 'updated_at', value: formatTime(record.updated_at) },
+          { field: 'first_seen_at', value: <Time value={record.first_seen_at} /> },
+          { field: 'last_seen_at', value: <Time value={record.last_seen_at} /> },
+          { field: 'updated_at', value: <Time value={record.updated_at} /> },
           { field: 'canonical_fingerprint', value: record.canonical_fingerprint && <code>{record.canonical_fingerprint}</code> },
         ]} />
       </Section>
@@ -79,12 +80,28 @@ const KeyView = () => {
         <JsonView value={record.canonical_payload} label={translate('resources.idempotency-keys.fields.canonical_payload')} maxHeight={640} />
       </Section>
       <Box sx={{ gridColumn: '1 / -1' }}>
+        <Section id="key-exceptions" title={translate('ls.idempotency_key.exceptions')}>
+          <ReferenceManyField reference="exceptions" source="idempotency_key" target="idempotency_key" filter={{ tenant_id: record.tenant_id }}
+            sort={{ field: 'opened_at', order: 'ASC' }} perPage={50}>
+            <DataTable rowClick="show" bulkActionButtons={false} empty={<>{translate('ls.idempotency_key.no_exceptions')}</>}>
+              <DataTable.Col source="opened_at" label="resources.exceptions.fields.opened_at"><TimeField source="opened_at" /></DataTable.Col>
+              <DataTable.Col source="reason_code" label="resources.exceptions.fields.reason_code"><ChipField source="reason_code" kind="reason" /></DataTable.Col>
+              <DataTable.Col source="status" label="resources.exceptions.fields.status"><ChipField source="status" kind="status" /></DataTable.Col>
+              <DataTable.Col source="resolution_action" label="resources.exceptions.fields.resolution_action"><ChipField source="resolution_action" kind="resolved_as" /></DataTable.Col>
+              <DataTable.Col source="resolved_at" label="resources.exceptions.fields.resolved_at"><TimeField source="resolved_at" /></DataTable.Col>
+              <DataTable.Col source="arrivals" label="resources.exceptions.fields.arrivals" />
+              <DataTable.Col source="id" label="resources.exceptions.fields.exception_id"><ShowLink resource="exceptions" /></DataTable.Col>
+            </DataTable>
+          </ReferenceManyField>
+        </Section>
+      </Box>
+      <Box sx={{ gridColumn: '1 / -1' }}>
         <Section id="key-arrivals" title={translate('ls.idempotency_key.arrivals')}>
           <ReferenceManyField reference="events" source="idempotency_key" target="idempotency_key" filter={{ tenant_id: record.tenant_id }}
             sort={{ field: 'id', order: 'ASC' }} perPage={50}>
             <DataTable rowClick="show" bulkActionButtons={false}>
               <DataTable.Col source="id" label="resources.events.fields.id"><ShowLink /></DataTable.Col>
-              <DataTable.Col source="received_at" label="resources.events.fields.received_at"><DateField source="received_at" showTime /></DataTable.Col>
+              <DataTable.Col source="received_at" label="resources.events.fields.received_at"><TimeField source="received_at" /></DataTable.Col>
               <DataTable.Col source="attempt" label="resources.events.fields.attempt" />
               <DataTable.Col source="result" label="resources.events.fields.result"><ChipField source="result" kind="result" /></DataTable.Col>
               <DataTable.Col source="reason_code" label="resources.events.fields.reason_code"><ChipField source="reason_code" kind="reason" /></DataTable.Col>

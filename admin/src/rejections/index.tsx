@@ -1,8 +1,10 @@
 // Arrivals refused for a bad envelope, with what was answered. Read-only.
 import BlockIcon from '@mui/icons-material/Block';
 import { Box, List as MuiList, ListItem, ListItemText } from '@mui/material';
-import { DataTable, DateField, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
-import { Facts, formatTime } from '../common/Facts';
+import { DataTable, List, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
+import { useReasonCodes } from '../common/catalogue';
+import { Facts } from '../common/Facts';
+import { Time, TimeField, useFormatTime } from '../common/time';
 import { JsonView } from '../common/JsonView';
 import { RecordTitle } from '../common/RecordTitle';
 import { Section } from '../common/Section';
@@ -11,32 +13,34 @@ import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
 import { parseExact } from '../lib/json';
 
-const REASONS = ['INVALID_JSON', 'INVALID_ENVELOPE', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'IDEMPOTENCY_KEY_MISMATCH', 'TENANT_MISMATCH']
-  .map((id) => ({ id, name: `ls.rejection.${id}` }));
-
-const filters = [
-  <TextInput key="tenant_id" source="tenant_id" alwaysOn />,
-  <SelectInput key="reason_code" source="reason_code" choices={REASONS} alwaysOn />,
-  <TextInput key="idempotency_key" source="idempotency_key" />,
-  <TextInput key="http_status" source="http_status" />,
-];
+const useFilters = () => {
+  const reasons = useReasonCodes(['rejection'], 'rejection');
+  return [
+    <TextInput key="tenant_id" source="tenant_id" alwaysOn />,
+    <SelectInput key="reason_code" source="reason_code" choices={reasons.choices} translateChoice={false} isPending={reasons.isPending} alwaysOn />,
+    <TextInput key="idempotency_key" source="idempotency_key" />,
+    <TextInput key="http_status" source="http_status" />,
+  ];
+};
 
 const RejectionList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
+  const formatTime = useFormatTime();
+  const filters = useFilters();
   return (
     <List filters={filters} exporter={exactExporter} sort={{ field: 'id', order: 'DESC' }} perPage={25}>
       {isSmall ? (
         <SimpleList
           primaryText={(r) => `${r.http_status} ${translate(`ls.rejection.${r.reason_code}`, { _: r.reason_code })}`}
           secondaryText={(r) => `${r.tenant_id}${r.idempotency_key ? ` · ${r.idempotency_key}` : ''}`}
-          tertiaryText={(r) => new Date(r.received_at).toLocaleTimeString()}
+          tertiaryText={(r) => formatTime(r.received_at)}
           linkType="show"
         />
       ) : (
         <DataTable rowClick="show" bulkActionButtons={false}>
           <DataTable.Col source="id"><ShowLink /></DataTable.Col>
-          <DataTable.Col source="received_at"><DateField source="received_at" showTime /></DataTable.Col>
+          <DataTable.Col source="received_at"><TimeField source="received_at" /></DataTable.Col>
           <DataTable.Col source="tenant_id" />
           <DataTable.Col source="http_status" align="right" />
           <DataTable.Col source="reason_code" render={(r) => translate(`ls.rejection.${r.reason_code}`, { _: r.reason_code })} />
@@ -63,7 +67,7 @@ const RejectionView = () => {
     <Box sx={{ display: 'grid', gap: 2, mb: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'repeat(2, minmax(0, 1fr))' } }}>
       <Section id="rejection" title={translate('ls.rejection.title', { id: record.id })}>
         <Facts resource="rejections" facts={[
-          { field: 'received_at', value: formatTime(record.received_at) },
+          { field: 'received_at', value: <Time value={record.received_at} /> },
           { field: 'tenant_id', value: record.tenant_id },
           { field: 'http_status', value: record.http_status },
           { field: 'reason_code', value: translate(`ls.rejection.${record.reason_code}`, { _: record.reason_code }) },

@@ -38,6 +38,23 @@ export interface TextArrivals {
   source: 'batch' | 'graphql';
 }
 
+/** A single POST's envelope, to be ingested in one call with other producers' (ingest-coalescer.ts). */
+export interface Arrival {
+  text: string;
+  /** Its nesting depth, as the edge measured it. */
+  depth: number;
+  /** The producer's tenant binding and key. */
+  tenantId: string;
+  keyId: string;
+}
+
+/** The pool gave no connection: nothing was sent, so nothing of the call can have been committed. */
+export class NotSent extends Error {
+  constructor(readonly reason: unknown) {
+    super('no connection for the call');
+  }
+}
+
 export type Param = string | number | boolean | null | undefined | Buffer | object;
 
 export function literal(value: Param): string {
@@ -68,6 +85,19 @@ export function inline(sql: string, params: Param[] = []): string {
 }
 
 export interface Statement { sql: string; params?: Param[] }
+
+const arrivalsSql = new Map<number, string>();
+
+/** The statement of a call of n arrivals (made once per n). */
+function ingestArrivalsSql(n: number): string {
+  let sql = arrivalsSql.get(n);
+  if (sql === undefined) {
+    sql = `select * from ledger_private.ingest_texts(array[${Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')}]::text[],
+             $${n + 1}::integer[], $${n + 2}::text[], $${n + 3}::uuid[], array_fill('http'::text, array[${n}]))`;
+    arrivalsSql.set(n, sql);
+  }
+  return sql;
+}
 
 export class Database {
   constructor(readonly pool: pg.Pool) {}
@@ -114,6 +144,48 @@ export class Database {
       values: [...texts, depths, tenantId, keyId, source, refused],
     });
     return rows;
+  }
+
+  /**
+   * Arrivals of several producers in one ledger_private.ingest_texts call, one answer row each, in
+   * order, each judged against its own producer's tenant. Prepared once per connection and number
+   * of arrivals; each text travels as a parameter of its own, untouched. A connection the pool
+   * could not give is a NotSent; any other failure may have happened after the call was sent.
+   */
+  async ingestArrivals(arrivals: Arrival[]): Promise<Record<string, any>[]> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw new NotSent(error);
+    }
+    const n = arrivals.length;
+    const texts = new Array<string>(n);
+    const depths = new Array<number>(n);
+    const tenants = new Array<string>(n);
+    const keys = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const a = arrivals[i];
+      texts[i] = a.text;
+      depths[i] = a.depth;
+      tenants[i] = a.tenantId;
+      keys[i] = a.keyId;
+    }
+    // A checked-out client has no listener of the pool's: a connection lost meanwhile would be an
+    // unhandled 'error' event. The query itself fails with it too.
+    const lost = () => {};
+    client.on('error', lost);
+    try {
+      const { rows } = await client.query({ name: `ledger-safe.ingest_texts.${n}`, text: ingestArrivalsSql(n), values: [...texts, depths, tenants, keys] });
+      client.off('error', lost);
+      client.release();
+      return rows;
+    } catch (error) {
+      client.off('error', lost);
+      // A connection that answered an error is sound; any other failure takes it out of the pool.
+      client.release((error as { severity?: string }).severity === 'ERROR' ? undefined : (error as Error));
+      throw error;
+    }
   }
 
   /** One statement as `caller`: its rows. */

@@ -1,6 +1,6 @@
 // /admin/api: the console's read side, in ra-data-simple-rest conventions (query sort, range, filter;
 // a JSON array of records with `id`; Content-Range). Operators only, each request one transaction as
-// ledger_operator. Every read is a function of the database (db/functions/300-345) answering
+// ledger_operator. Every read is a function of the database (db/functions/300-345, 420-430) answering
 // PostgreSQL's JSON text, sent on as it is, so no number of a payload, patch or detail passes
 // through a JavaScript double; the filter's own text is its argument, for the same reason. Which
 // filters, sorts and ids a resource has is the database's to say: the edge only turns the query
@@ -29,6 +29,9 @@ const RESOURCES = new Map<string, ConsoleResource>([
   ['keys', IDEMPOTENCY_KEYS],
   ['audit-log', { list: 'ledger.list_console_audit_log', one: 'ledger.get_console_audit_row' }],
   ['rejections', { list: 'ledger.list_console_rejections', one: 'ledger.get_console_rejection' }],
+  ['jobs', { list: 'ledger.list_console_jobs', one: 'ledger.get_console_job' }],
+  ['job-items', { list: 'ledger.list_console_job_items', one: 'ledger.get_console_job_item' }],
+  ['reason-codes', { list: 'ledger.list_console_reason_codes', one: 'ledger.get_console_reason_code' }],
 ]);
 
 const invalid = (path: string, message: string) =>
@@ -107,6 +110,14 @@ export function adminApiRoutes(db: Database): Router {
   router.get('/admin/api/me', (_req, res) => {
     const key = res.locals.apiKey!;
     res.json({ id: key.keyId, name: key.name, role: key.role, actor: callerOf(key).actor });
+  });
+
+  // Who exceptions can be assigned to: the operator keys' names (ledger.list_operators), never their hashes.
+  router.get('/admin/api/operators', async (_req, res) => {
+    const [row] = await db.query(callerOf(res.locals.apiKey!),
+      `select coalesce(jsonb_agg(jsonb_build_object('id', o.actor, 'name', o.name, 'actor', o.actor) order by o.name), '[]')::text as operators
+       from ledger.list_operators() o`);
+    res.type('application/json').send(row.operators);
   });
 
   router.get('/admin/api/stats', async (_req, res) => {

@@ -5,6 +5,7 @@ import { BatchScanner, type BatchItem } from '../batch-scanner.js';
 import { BodyProblem, jsonText, parseJson, requireJson, streamBody } from '../body.js';
 import type { Database } from '../db/pool.js';
 import { HttpProblem, titleOf, toProblem, type FieldError } from '../errors.js';
+import { sharedDepth, type IngestCoalescer } from '../ingest-coalescer.js';
 import type { Limits } from '../limits.js';
 import type { Metrics } from '../metrics.js';
 
@@ -30,6 +31,21 @@ export const itemAnswer = (row: Record<string, any>) =>
 const REASONS: Record<number, string> = {
   400: 'INVALID_JSON', 403: 'TENANT_MISMATCH', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 422: 'INVALID_ENVELOPE',
 };
+
+/** A refusal the database judged and recorded in the arrival's own transaction (a coalesced call). */
+class RecordedRefusal extends HttpProblem {}
+
+/**
+ * A coalesced arrival's refusal as the problem ledger.ingest_event's error makes of it alone: the
+ * same status, detail (the messages it raises, db/functions/010-context.sql and 070-ingest.sql)
+ * and errors.
+ */
+function refusalOf(row: Record<string, any>, key: ApiKey): RecordedRefusal {
+  const errors = (row.errors ?? []) as FieldError[];
+  const detail = row.status === 403 ? `this key may only act for tenant ${key.tenantId}`
+    : row.status === 422 ? 'envelope invalid' : errors[0]?.message ?? titleOf(row.status);
+  return new RecordedRefusal(row.status, titleOf(row.status), detail, errors);
+}
 
 /** The reason a refusal is recorded with, or null when there is no arrival to record. */
 function reasonOf(problem: HttpProblem): string | null {
@@ -63,7 +79,8 @@ export async function recordRefusal(db: Database, key: ApiKey, refusal: { status
   ]);
 }
 
-export function eventRoutes(db: Database, metrics: Metrics, limits: Limits): Router {
+/** The routes; `coalescer` (null: off) lets single arrivals share ingest calls. */
+export function eventRoutes(db: Database, metrics: Metrics, limits: Limits, coalescer: IngestCoalescer | null = null): Router {
   const router = Router();
 
   /** Every refused arrival of a producer is recorded in ledger.rejections, then answered. */
@@ -71,7 +88,9 @@ export function eventRoutes(db: Database, metrics: Metrics, limits: Limits): Rou
     const problem = toProblem(error);
     const key = res.locals.apiKey;
     const reason = reasonOf(problem);
-    if (key?.role === 'producer' && reason && problem.status >= 400 && problem.status < 500 && problem.status !== 401) {
+    if (problem instanceof RecordedRefusal) {
+      if (reason) metrics.rejections.inc({ reason_code: reason });
+    } else if (key?.role === 'producer' && reason && problem.status >= 400 && problem.status < 500 && problem.status !== 401) {
       const excerpt = problem instanceof BodyProblem && problem.excerpt !== undefined ? problem.excerpt : typeof req.body === 'string' ? req.body : null;
       const eventId = eventIdOf(excerpt);
       const lossy = problem instanceof BodyProblem && problem.reason === 'INVALID_ENCODING';
@@ -88,13 +107,21 @@ export function eventRoutes(db: Database, metrics: Metrics, limits: Limits): Rou
   const eventBody = { limitBytes: limits.eventBodyBytes, timeoutMs: limits.bodyTimeoutMs };
   router.post('/v1/events', requireRole('producer'), requireJson, jsonText(eventBody), async (req: Request, res: Response) => {
     const text = req.body as string;
-    const envelope = parseJson(text) as Record<string, unknown> | null;
+    // A text that may share a call has passed a JSON grammar check already: JSON.parse only when
+    // the header is to be compared, or the text may not be JSON at all (a 400).
+    const depth = coalescer ? sharedDepth(text) : null;
     const header = req.get('idempotency-key');
-    if (header !== undefined && (envelope === null || typeof envelope !== 'object' || header !== envelope.event_id)) {
-      throw new HttpProblem(422, titleOf(422), 'the Idempotency-Key header must equal the envelope\'s event_id',
-        [{ path: 'Idempotency-Key', message: 'must equal event_id' }]);
+    if (depth === null || header !== undefined) {
+      const envelope = parseJson(text) as Record<string, unknown> | null;
+      if (header !== undefined && (envelope === null || typeof envelope !== 'object' || header !== envelope.event_id)) {
+        throw new HttpProblem(422, titleOf(422), 'the Idempotency-Key header must equal the envelope\'s event_id',
+          [{ path: 'Idempotency-Key', message: 'must equal event_id' }]);
+      }
     }
-    const answer = await db.ingestEvent(callerOf(res.locals.apiKey!), text, 'http');
+    const key = res.locals.apiKey!;
+    const answer = depth === null ? await db.ingestEvent(callerOf(key), text, 'http')
+      : await coalescer!.ingest({ text, depth, tenantId: key.tenantId!, keyId: key.keyId });
+    if (answer.status >= 400) throw refusalOf(answer, key);
     metrics.outcome(answer.result, answer.reason_code);
     res.status(answer.status).json(publicAnswer(answer));
   }, recordRejection);

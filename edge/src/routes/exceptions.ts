@@ -10,7 +10,10 @@ import { validate, validateQuery } from '../validate.js';
 
 const notFound = (id: string) => new HttpProblem(404, titleOf(404), `exception ${id} not found`);
 
-export interface ListQuery { status: string; tenant_id?: string; reason_code?: string; limit: number; offset: number }
+export interface ListQuery {
+  status: string; tenant_id?: string; reason_code?: string; opened_before?: string; opened_after?: string;
+  sort: 'opened_at' | '-opened_at'; limit: number; offset: number;
+}
 
 export function exceptionRoutes(db: Database, limits: Limits): Router {
   const router = Router();
@@ -18,13 +21,16 @@ export function exceptionRoutes(db: Database, limits: Limits): Router {
 
   router.get('/v1/exceptions', async (req, res) => {
     const q = validateQuery<ListQuery>(ExceptionListQuery, { ...req.query });
-    const where = 'where e.status = $1 and ($2::text is null or e.tenant_id = $2) and ($3::text is null or e.reason_code = $3)';
+    const where = `where e.status = $1 and ($2::text is null or e.tenant_id = $2) and ($3::text is null or e.reason_code = $3)
+                   and ($4::timestamptz is null or e.opened_at < $4) and ($5::timestamptz is null or e.opened_at >= $5)`;
+    const filter = [q.status, q.tenant_id ?? null, q.reason_code ?? null, q.opened_before ?? null, q.opened_after ?? null];
+    const order = q.sort === 'opened_at' ? 'e.opened_at, e.exception_id' : 'e.opened_at desc, e.exception_id';
     // Payloads leave as PostgreSQL writes them: a number keeps every digit (JS would round it).
     const [[page], [count]] = await db.transaction(callerOf(res.locals.apiKey!), [
-      { sql: `select coalesce(jsonb_agg(to_jsonb(e) order by e.opened_at desc, e.exception_id), '[]')::text as items
-              from (select e.* from ledger.exceptions e ${where} order by e.opened_at desc, e.exception_id limit $4 offset $5) e`,
-        params: [q.status, q.tenant_id ?? null, q.reason_code ?? null, q.limit, q.offset] },
-      { sql: `select count(*)::bigint as total from ledger.exceptions e ${where}`, params: [q.status, q.tenant_id ?? null, q.reason_code ?? null] },
+      { sql: `select coalesce(jsonb_agg(to_jsonb(e) || jsonb_build_object('age_seconds', ledger_private.exception_age_seconds(e)) order by ${order}), '[]')::text as items
+              from (select e.* from ledger.exceptions e ${where} order by ${order} limit $6 offset $7) e`,
+        params: [...filter, q.limit, q.offset] },
+      { sql: `select count(*)::bigint as total from ledger.exceptions e ${where}`, params: filter },
     ]);
     res.type('application/json').send(`{"items":${page.items},"total":${Number(count.total)},"limit":${q.limit},"offset":${q.offset}}`);
   });

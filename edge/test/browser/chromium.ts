@@ -37,7 +37,8 @@ export function requireChromium(): void {
 
 export interface Device { context: BrowserContext; page: Page; profile: string }
 
-export async function openDevice(origin: string, viewport: { width: number; height: number }, foreign: string[], problems: string[]): Promise<Device> {
+export async function openDevice(origin: string, viewport: { width: number; height: number }, foreign: string[], problems: string[],
+  timezoneId = 'UTC'): Promise<Device> {
   const profile = mkdtempSync(path.join(tmpdir(), 'ls-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -45,7 +46,7 @@ export async function openDevice(origin: string, viewport: { width: number; heig
       '--disable-component-update', '--disable-sync'],
     viewport,
     locale: 'en-US',
-    timezoneId: 'UTC',
+    timezoneId,
     acceptDownloads: true,
   });
   context.setDefaultTimeout(15_000);

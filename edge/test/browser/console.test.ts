@@ -130,9 +130,12 @@ describe.skipIf(chromiumMissing)('the console in chromium', () => {
     await patch.fill('{"total_amount": 77, "line_items": [{"sku": "SKU-AAA", "qty": 1, "amount": 77}], "note": "fixed by ops"}');
     const preview = dialog.getByRole('region', { name: 'Payload that will be replayed' });
     await preview.getByText('"total_amount": 77').waitFor();
-    const previewDiff = dialog.getByRole('table', { name: /What the patch changes in arrival #\d+/ });
+    // Against what downstream systems hold now (the key's canonical payload, two lines), not the
+    // chosen arrival (one line): the second line is shown removed.
+    const previewDiff = dialog.getByRole('table', { name: 'What the replay changes in the key’s current canonical payload' });
     await previewDiff.locator('tr[data-change="added"]', { hasText: 'note' }).waitFor();
     await previewDiff.locator('tr[data-change="changed"]', { hasText: 'total_amount' }).waitFor();
+    await previewDiff.locator('tr[data-change="removed"]', { hasText: 'line_items[1].sku' }).waitFor();
     await notes.fill('Amount corrected with the store: 77.00');
     await page.screenshot({ path: path.join(SHOTS, '04-resolve-dialog.png'), animations: 'disabled' });
 
@@ -146,6 +149,12 @@ describe.skipIf(chromiumMissing)('the console in chromium', () => {
 
     await region('Exception').getByText('Resolved', { exact: true }).first().waitFor();
     await region('State of the key').getByText('Processed').waitFor();
+    // After the replay: the held arrival says it was resolved, and the new canonical payload is named for what it is.
+    const now = region('Canonical payload now');
+    await now.getByText(/^Canonical \(#\d+, patched\)$/).waitFor();
+    await now.getByText('"note": "fixed by ops"').waitFor();
+    await region('Held arrivals against the canonical payload').getByText('Resolved: replayed').first().waitFor();
+    await region('Held arrivals against the canonical payload').getByRole('table', { name: /Canonical \(#\d+, patched\) compared with Arrival #\d+/ }).first().waitFor();
     const audit = region('Audit trail');
     await audit.getByRole('row', { name: /Resolved.*Amount corrected with the store: 77\.00/ }).waitFor();
     await audit.getByRole('row', { name: /Opened.*system/ }).waitFor();
@@ -185,10 +194,15 @@ describe.skipIf(chromiumMissing)('the console in chromium', () => {
     await region('Exception').getByText(`operator:${h.operatorName}`).waitFor();
     await page.getByRole('button', { name: 'Assign to…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Assign the exception on magic-2' });
-    await dialog.getByRole('textbox', { name: 'Assigned to' }).fill('   ');
+    // The known operators are offered; another name can be typed.
+    const owner = dialog.getByRole('combobox', { name: 'Assigned to' });
+    await owner.fill('');
+    await owner.click();
+    await page.getByRole('option', { name: `operator:${h.operatorName}` }).waitFor();
+    await owner.fill('   ');
     await dialog.getByRole('button', { name: 'Assign' }).click();
     await dialog.getByText('must not be empty').waitFor();
-    await dialog.getByRole('textbox', { name: 'Assigned to' }).fill('operator:ann');
+    await owner.fill('operator:ann');
     await dialog.getByRole('button', { name: 'Assign' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await region('Exception').getByText('operator:ann').waitFor();

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import pg from 'pg';
 import pino from 'pino';
 import { createEdge, type Edge } from '../../src/app.js';
+import type { JobWorkerOptions } from '../../src/jobs-worker.js';
 import { createKey } from '../../src/keys.js';
 import { createTestDatabase, envelope } from '../support.js';
 
@@ -21,7 +22,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(prefix: string, tenant = `t_${prefix}`): Promise<Harness> {
+export async function startHarness(prefix: string, tenant = `t_${prefix}`, jobWorker?: JobWorkerOptions): Promise<Harness> {
   const pool = new pg.Pool({ connectionString: await createTestDatabase(prefix), max: 8 });
   const operatorName = `${prefix} operator`;
   const client = await pool.connect();
@@ -34,7 +35,7 @@ export async function startHarness(prefix: string, tenant = `t_${prefix}`): Prom
   } finally {
     client.release();
   }
-  const edge: Edge = await createEdge({ pool, logger: pino({ level: 'silent' }) });
+  const edge: Edge = await createEdge({ pool, logger: pino({ level: 'silent' }), jobWorker });
   const server: Server = await new Promise((resolve) => {
     const s = edge.app.listen(0, '127.0.0.1', () => resolve(s));
   });
