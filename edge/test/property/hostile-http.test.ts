@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startHarness, type Harness, type HttpAnswer } from '../harness.js';
 import { envelope } from '../support.js';
-import { expectedOutcome, HOSTILE_OUTCOMES, hostileEnvelope, hostileValue, outcomeLabel, piece, raw, verdict, type HostileEnvelope } from './hostile.js';
+import {
+  expectedOutcome, HOSTILE_OUTCOMES, hostileEnvelope, hostileValue, outcomeLabel, piece, raw, unstorableLabel, verdict, type HostileEnvelope,
+} from './hostile.js';
 import { runs, Tally, testTimeoutMs } from './settings.js';
 
 let h: Harness;
@@ -66,6 +68,8 @@ test('POST /v1/events: never 5xx; refusals as the contract says, recorded; 2xx a
         n: before.n + 1, last_status: r.status, last_key: typeof eventId === 'string' ? asRecorded(eventId) : null,
       });
       tally.add(`refused ${r.status}`);
+      const label = r.status === 413 ? null : unstorableLabel(e);
+      if (label) tally.add(label);
       return;
     }
     expect(after.n).toBe(before.n);
