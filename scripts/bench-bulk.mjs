@@ -11,6 +11,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { createEdge } from '../edge/dist/app.js';
 import { createKey } from '../edge/dist/keys.js';
+import { saleEnvelope } from './lib/bench-envelope.mjs';
 import { startTestServer } from './lib/testdb.mjs';
 
 const EXCEPTIONS = Number(process.env.BULK_EXCEPTIONS ?? 10_000);
@@ -24,10 +25,8 @@ const ONE_AUDIT_ROW_EACH = `
 async function openExceptions(owner, tenant) {
   await owner.query('insert into ledger.tenants (tenant_id) values ($1) on conflict do nothing', [tenant]);
   for (let from = 0; from < EXCEPTIONS; from += 1000) {
-    const envelopes = Array.from({ length: Math.min(1000, EXCEPTIONS - from) }, (_, i) => ({
-      schema_version: '1.0', tenant_id: tenant, store_id: 'store_042', source_system: 'pos_sim', event_id: `till-${from + i}`,
-      event_type: 'SALEZ', occurred_at: '2026-02-25T00:00:00Z', txn_id: `txn-${from + i}`, currency: 'USD', total_amount: 42.5,
-    }));
+    // Well-formed sales but for an event type nobody allowed: each opens an exception.
+    const envelopes = Array.from({ length: Math.min(1000, EXCEPTIONS - from) }, (_, i) => saleEnvelope(tenant, `till-${from + i}`, { event_type: 'SALEZ' }));
     await owner.query('select count(*) from ledger.ingest_events($1::jsonb)', [JSON.stringify(envelopes)]);
   }
 }

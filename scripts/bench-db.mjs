@@ -6,7 +6,7 @@
 // and one statement per batch of BENCH_BATCH_SIZE events, at 4 connections:
 //   insert_batch  plain multi-row `insert into bench_plain select … from jsonb_array_elements($1)`
 //   ingest_batch  `select … from ledger.ingest_events($1::jsonb)`
-// with the same ~600-byte envelopes and unique keys, and prints events/s, p50/p99 latency and the
+// with the same ~700-byte sales and unique keys, and prints events/s, p50/p99 latency and the
 // ratios ingest/insert next to their targets, with the CPU time the server's backends spent per
 // event (read from /proc; steadier than events/s on a shared machine). A benchmark, not a test: it
 // prints numbers only.
@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { saleText } from './lib/bench-envelope.mjs';
 import { startTestServer } from './lib/testdb.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -32,22 +33,8 @@ const TENANT = 'bench';
 const run = randomUUID().slice(0, 8);
 let sequence = 0;
 
-/** A POS envelope of about 600 bytes with a key never used before. */
-function nextEnvelope() {
-  const n = ++sequence;
-  return JSON.stringify({
-    schema_version: '1.0', tenant_id: TENANT, store_id: 'store_001', source_system: 'pos_sim',
-    event_id: `evt-${run}-${n}`, source_event_id: `src-${run}-${n}`, event_type: 'SALE',
-    occurred_at: '2026-02-25T00:00:00Z', txn_id: `txn-${run}-${n}`, currency: 'USD', total_amount: 92.5,
-    cashier: 'cashier_042', register: 'till-07',
-    line_items: [
-      { sku: 'SKU-AAA-0001', description: 'Espresso beans 1kg', qty: 1, amount: 30.0 },
-      { sku: 'SKU-BBB-0002', description: 'Oat milk 1l', qty: 2, amount: 12.5 },
-      { sku: 'SKU-CCC-0003', description: 'Ceramic cup', qty: 1, amount: 25.0 },
-      { sku: 'SKU-DDD-0004', description: 'Paper filters x100', qty: 1, amount: 12.5 },
-    ],
-  });
-}
+/** The bench sale (scripts/lib/bench-envelope.mjs) with a key never used before. */
+const nextEnvelope = () => saleText(TENANT, `evt-${run}-${++sequence}`);
 
 const nextBatch = () => `[${Array.from({ length: BATCH_SIZE }, nextEnvelope).join(',')}]`;
 

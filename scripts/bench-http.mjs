@@ -1,17 +1,20 @@
 // `npm run bench:http`: POST /v1/events on the real edge, with single arrivals coalesced into shared
 // ingest calls (the default) and without (INGEST_COALESCE=off), vs a bare Express route doing one
 // plain INSERT of the same body, all over the same durable PostgreSQL 16. autocannon drives 50
-// connections with unique ~600-byte envelopes; a plain loop drives one connection (latencies to the
+// connections with unique ~700-byte sales; a plain loop drives one connection (latencies to the
 // microsecond). Prints rates, p50/p99, the ratios, the CPU each request cost the edge and
 // PostgreSQL, the edge's peak RSS and how many arrivals its calls held. A benchmark, not a test:
 // figures depend on the machine; the ratios are what to compare.
 //   BENCH_SECONDS (default 10) per measured run, BENCH_ROUNDS (default 2) runs at 50 connections.
+//   BENCH_CPU_PROF=<dir>: the three servers run under `node --cpu-prof`, each writing
+//   <dir>/<bare|edge|alone>.cpuprofile when it stops (read with scripts/profile-summary.mjs); the
+//   profiler costs CPU of its own, so the figures of such a run are not comparable.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createKey } from '../edge/dist/keys.js';
 import {
-  callSizes, coalescingMetrics, cpuMeter, drive, peakRssMb, sequential, serverPids, startBareProcess, startEdgeProcess,
+  callSizes, coalescingMetrics, cpuMeter, cpuMs, drive, peakRssMb, sequential, serverPids, startBareProcess, startEdgeProcess,
 } from './lib/http-bench.mjs';
 import { startTestServer } from './lib/testdb.mjs';
 
@@ -19,6 +22,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+
+const profileDir = process.env.BENCH_CPU_PROF;
+/** Node's arguments that make a server write its CPU profile as `name` (BENCH_CPU_PROF), or none. */
+const profiled = (name) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
 
 /** A run with the CPU it cost the target process and PostgreSQL, per request (µs). */
 async function measured(run, targetPid, ownerUrl) {
@@ -29,10 +36,14 @@ async function measured(run, targetPid, ownerUrl) {
   const r = await run();
   const requests = r.ok || 1;
   const { user, system } = process.cpuUsage(loadgen);
+  // A pool may open connections during the run (one closed while idle): their backends were born
+  // in it, so all their CPU is the run's.
+  const born = (await serverPids(ownerUrl)).filter((pid) => !pids.includes(pid));
+  const bornMs = born.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
   return {
     ...r,
     node_cpu_us: Math.round((node() * 1000) / requests),
-    postgres_cpu_us: Math.round((postgres() * 1000) / requests),
+    postgres_cpu_us: Math.round(((postgres() + bornMs) * 1000) / requests),
     loadgen_cpu_us: Math.round((user + system) / requests),
   };
 }
@@ -46,9 +57,9 @@ export async function benchHttp(server, log = console.log) {
   const operator = (await createKey(owner, 'operator', null, 'bench operator')).secret;
   await owner.end();
 
-  const edge = await startEdgeProcess(root, ownerUrl);
-  const alone = await startEdgeProcess(root, ownerUrl, { INGEST_COALESCE: 'off' });
-  const bare = await startBareProcess(root, ownerUrl);
+  const edge = await startEdgeProcess(root, ownerUrl, {}, profiled('edge'));
+  const alone = await startEdgeProcess(root, ownerUrl, { INGEST_COALESCE: 'off' }, profiled('alone'));
+  const bare = await startBareProcess(root, ownerUrl, profiled('bare'));
   const targets = [
     ['bare', bare, {}],
     ['edge', edge, { key: secret }],

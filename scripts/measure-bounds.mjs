@@ -18,6 +18,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { createKey } from '../edge/dist/keys.js';
 import { startEdgeProcess } from './lib/http-bench.mjs';
+import { saleEnvelope } from './lib/bench-envelope.mjs';
 import { startTestServer } from './lib/testdb.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,13 +29,7 @@ const tenant = 'measure';
 const rssMb = (pid, field = 'VmRSS') =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-function envelope(eventId, padding) {
-  return {
-    schema_version: '1.0', tenant_id: tenant, store_id: 'store_001', source_system: 'pos_measure', event_id: eventId,
-    event_type: 'SALE', occurred_at: '2026-02-25T00:00:00Z', txn_id: `txn-${eventId}`, currency: 'USD', total_amount: 42.5,
-    notes: padding,
-  };
-}
+const envelope = (eventId, padding) => saleEnvelope(tenant, eventId, { notes: padding });
 
 /** A batch body of exactly `bytes` bytes holding ITEMS envelopes. */
 function batchBody(prefix, bytes) {

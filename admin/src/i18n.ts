@@ -240,7 +240,7 @@ const resources = {
     fields: {
       id: 'Arrival', raw_id: 'Arrival', tenant_id: 'Tenant', idempotency_key: 'Key', event_type: 'Event type', payload: 'Payload',
       fingerprint: 'Fingerprint (SHA-256)', attempt: 'Attempt', source: 'Source', result: 'Result', reason_code: 'Reason',
-      exception_id: 'Exception', received_at: 'Received',
+      exception_id: 'Exception', received_at: 'Received', store_id: 'Store', txn_id: 'Transaction', source_system: 'Source system',
     },
   },
   'idempotency-keys': {
@@ -249,7 +249,7 @@ const resources = {
       id: 'Id', tenant_id: 'Tenant', idempotency_key: 'Key', status: 'Status', event_type: 'Event type',
       canonical_raw_id: 'Canonical arrival', canonical_fingerprint: 'Canonical fingerprint', canonical_payload: 'Canonical payload',
       open_exception_id: 'Open exception', arrivals: 'Arrivals', first_seen_at: 'First seen', last_seen_at: 'Last seen',
-      updated_at: 'Updated', q: 'Search keys',
+      updated_at: 'Updated', q: 'Search keys', store_id: 'Store', txn_id: 'Transaction', source_system: 'Source system',
     },
   },
   'audit-log': {

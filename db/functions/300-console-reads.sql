@@ -101,6 +101,13 @@ begin
     return format(p_kind ->> 'terms', array(select (p_kind ->> 'prefix') || left(case when p_kind ? 'upper' then upper(t) else t end, 200)
                                             from unnest(v_texts) t));
   end if;
+  -- A column that holds a field shortened or upper-cased is compared with the value made the same.
+  if p_kind ? 'upper' then
+    v_texts := array(select upper(t) from unnest(v_texts) with ordinality x (t, n) order by x.n);
+  end if;
+  if p_kind ? 'max_length' then
+    v_texts := array(select left(t, (p_kind ->> 'max_length')::integer) from unnest(v_texts) with ordinality x (t, n) order by x.n);
+  end if;
   if p_kind ? 'columns' then
     return format('(%s, %s) in (select split_part(x, ''/'', 1), substr(x, strpos(x, ''/'') + 1) from unnest(%L::text[]) x)',
                   p_kind #>> '{columns,0}', p_kind #>> '{columns,1}', v_texts);
@@ -145,7 +152,7 @@ comment on function ledger_private.console_where(jsonb, jsonb) is
 /*
  * A resource's spec: {"from": "<table> <alias>",
  *   "record": "<a row's record in a list, jsonb>", "whole": "<what the record alone adds, jsonb>"?,
- *   "filters": {"<name>": {"column": "<column>", "type": "text|uuid|bigint|integer"}
+ *   "filters": {"<name>": {"column": "<column>", "type": "text|uuid|bigint|integer", "upper": true?, "max_length": <n>?}
  *                       | {"columns": ["<tenant column>", "<key column>"], "type": "key_id"}
  *                       | {"search": ["<column>", ...]}
  *                       | {"column": "<column>", "type": "timestamptz", "compare": "<" | ">="}, ...},   -- "id" is required: it finds one record

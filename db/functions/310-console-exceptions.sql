@@ -23,7 +23,11 @@ as $$
     'filters', jsonb_build_object(
       'id', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
       'exception_ids', jsonb_build_object('column', 'e.exception_id', 'type', 'uuid'),
-      'store_id', jsonb_build_object('column', 'e.store_id', 'type', 'text'),
+      -- As the columns hold them: each value's first 200 characters, the event type upper-cased.
+      'store_id', jsonb_build_object('column', 'e.store_id', 'type', 'text', 'max_length', 200),
+      'txn_id', jsonb_build_object('column', 'e.txn_id', 'type', 'text', 'max_length', 200),
+      'source_system', jsonb_build_object('column', 'e.source_system', 'type', 'text', 'max_length', 200),
+      'event_type', jsonb_build_object('column', 'e.event_type', 'type', 'text', 'max_length', 200, 'upper', true),
       'opened_before', jsonb_build_object('column', 'e.opened_at', 'type', 'timestamptz', 'compare', '<'),
       'opened_after', jsonb_build_object('column', 'e.opened_at', 'type', 'timestamptz', 'compare', '>='),
       'status', jsonb_build_object('column', 'e.status', 'type', 'text'),
@@ -38,7 +42,8 @@ as $$
       'last_arrival_at', jsonb_build_array('e.last_arrival_at'), 'resolved_at', jsonb_build_array('e.resolved_at'),
       'tenant_id', jsonb_build_array('e.tenant_id'), 'idempotency_key', jsonb_build_array('e.idempotency_key'),
       'reason_code', jsonb_build_array('e.reason_code'), 'status', jsonb_build_array('e.status'),
-      'arrivals', jsonb_build_array('e.arrivals'), 'assigned_to', jsonb_build_array('e.assigned_to')),
+      'arrivals', jsonb_build_array('e.arrivals'), 'assigned_to', jsonb_build_array('e.assigned_to'),
+      'store_id', jsonb_build_array('e.store_id'), 'txn_id', jsonb_build_array('e.txn_id')),
     'default_sort', jsonb_build_array('opened_at', true))
 $$;
 comment on function ledger_private.console_spec_exceptions() is 'What the console reads of the exceptions: record, id, filters, sorts (see db/functions/300-console-reads.sql).';
@@ -56,7 +61,7 @@ as $$
   select * from ledger_private.console_list(ledger_private.console_spec_exceptions(), filter, sort, descending, range_start, range_end)
 $$;
 comment on function ledger.list_console_exceptions(jsonb, text, boolean, bigint, bigint) is
-  E'@behavior -*\nThe console''s exception list (GET /admin/api/exceptions) as PostgreSQL''s JSON text: filter by id (or exception_ids), status, reason_code, tenant_id, store_id, idempotency_key, assigned_to (null: unassigned), resolution_action, opened_before (opened strictly before), opened_after (opened at or after; both RFC 3339), q (key or id contains); sort by id, opened_at, last_arrival_at, resolved_at, tenant_id, idempotency_key, reason_code, status, arrivals, assigned_to; range [start, end] inclusive.';
+  E'@behavior -*\nThe console''s exception list (GET /admin/api/exceptions) as PostgreSQL''s JSON text: filter by id (or exception_ids), status, reason_code, tenant_id, store_id, txn_id, source_system, event_type (the opening arrival''s, from their indexes), idempotency_key, assigned_to (null: unassigned), resolution_action, opened_before (opened strictly before), opened_after (opened at or after; both RFC 3339), q (key or id contains); sort by id, opened_at, last_arrival_at, resolved_at, tenant_id, idempotency_key, reason_code, status, arrivals, assigned_to, store_id, txn_id; range [start, end] inclusive.';
 
 create or replace function ledger.get_console_exception(id text)
 returns text

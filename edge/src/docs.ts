@@ -61,8 +61,8 @@ export function openApiDocument() {
       '/v1/exceptions': {
         get: {
           summary: 'The exception queue', tags: ['operators'], security: auth,
-          parameters: ['status', 'tenant_id', 'reason_code', 'opened_before', 'opened_after', 'sort', 'limit', 'offset'].map((name) => ({
-            name, in: 'query', required: false, schema: ExceptionListQuery.properties[name as keyof typeof ExceptionListQuery.properties],
+          parameters: (Object.keys(ExceptionListQuery.properties) as (keyof typeof ExceptionListQuery.properties)[]).map((name) => ({
+            name, in: 'query', required: false, schema: ExceptionListQuery.properties[name],
           })),
           responses: { 200: json('A page of exceptions', { type: 'object', properties: { items: { type: 'array', items: ref('Exception') }, total: { type: 'integer' } } }), ...common, 422: problem('Bad query') },
         },

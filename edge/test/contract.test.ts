@@ -124,9 +124,22 @@ describe('resolution', () => {
       { action: 'override_and_replay', resolution_notes: 'try', override_patch: { event_type: 'GIFT_CARD' } });
     expectProblem(r, 409);
     expect(r.json.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'override_patch' })]));
-    // The reason the contract names, as a member of the problem (or in its type URI), not only in prose.
-    const named = [r.json.code, r.json.reason_code, r.json.type].some((v) => /REPLAY_VALIDATION_FAILED|replay-validation-failed/i.test(String(v)));
-    expect(named, `the problem names REPLAY_VALIDATION_FAILED: ${r.text}`).toBe(true);
+    // The reason the contract names, as the problem's code and in its type, not only in prose.
+    expect(r.json.code, r.text).toBe('REPLAY_VALIDATION_FAILED');
+    expect(r.json.type, r.text).toBe('https://ledger-safe.dev/problems/replay-validation-failed');
+    const { rows } = await h.owner.query('select status from ledger.exceptions where exception_id = $1', [opened.exception_id]);
+    expect(rows[0].status).toBe('open');
+  });
+
+  test('GraphQL resolveException: a replay that is not a valid arrival names REPLAY_VALIDATION_FAILED, status 409, nothing changed', async () => {
+    const opened = await openException(h.tenant, h.producerKey, 'rv-gql');
+    const r = await h.http('POST', '/graphql', { key: h.operatorKey, body: {
+      query: `mutation ($id: UUID!) { resolveException(input: {exceptionId: $id, action: "override_and_replay", resolutionNotes: "try",
+        overridePatch: {event_type: "GIFT_CARD"}}) { result { status } } }`,
+      variables: { id: opened.exception_id },
+    } });
+    expect(r.json.data?.resolveException ?? null, r.text).toBeNull();
+    expect(r.json.errors?.[0]?.extensions, r.text).toMatchObject({ status: 409, reason: 'REPLAY_VALIDATION_FAILED' });
     const { rows } = await h.owner.query('select status from ledger.exceptions where exception_id = $1', [opened.exception_id]);
     expect(rows[0].status).toBe('open');
   });

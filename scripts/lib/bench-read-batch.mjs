@@ -31,7 +31,8 @@ async function timeIt(n, fn) {
 /**
  * Grows Bronze to `rows` arrivals of one tenant, as the owner, set-based (a million single
  * ingests would take many minutes): each row is a processed first arrival with its key and the
- * counters moved to match, so ledger.reconcile stays balanced.
+ * counters moved to match, so ledger.reconcile stays balanced. Each is a one-line sale whose line
+ * amount is its total (a well-formed sale, smaller than the bench sale: a million of them).
  */
 export async function growBronze(ownerUrl, tenant, rows, log = () => {}) {
   const db = new pg.Client({ connectionString: ownerUrl });
@@ -45,8 +46,9 @@ export async function growBronze(ownerUrl, tenant, rows, log = () => {}) {
         with made as (
           select nextval('ledger.events_raw_raw_id_seq') as raw_id, $1::text as tenant_id, 'bulk-' || g as key,
                  jsonb_build_object('schema_version', '1.0', 'tenant_id', $1::text, 'store_id', 'store_' || lpad((g % 500)::text, 3, '0'), 'source_system', 'bulk',
-                   'event_id', 'bulk-' || g, 'event_type', 'SALE', 'occurred_at', '2026-02-25T00:00:00Z', 'txn_id', 't' || g,
-                   'total_amount', 10.5) as payload
+                   'event_id', 'bulk-' || g, 'source_event_id', 'src-bulk-' || g, 'event_type', 'SALE', 'occurred_at', '2026-02-25T00:00:00Z',
+                   'txn_id', 't' || g, 'currency', 'USD', 'total_amount', 10.5,
+                   'line_items', jsonb_build_array(jsonb_build_object('sku', 'SKU-BULK', 'qty', 1, 'amount', 10.5))) as payload
           from generate_series($2::bigint + 1, $2::bigint + $3) g
         ), raw as (
           insert into ledger.events_raw (tenant_id, raw_id, idempotency_key, event_type, payload, fingerprint, attempt, source, result)

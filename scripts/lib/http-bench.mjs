@@ -7,21 +7,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../edge/dist/db/embedded.js';
+import { saleText } from './bench-envelope.mjs';
 
-/** A ~600-byte envelope; the event id makes every one unique. */
-export function benchEnvelope(tenant, eventId) {
-  return JSON.stringify({
-    schema_version: '1.0', tenant_id: tenant, store_id: 'store_0042', source_system: 'pos_bench', event_id: eventId,
-    source_event_id: `src-${eventId}`, event_type: 'SALE', occurred_at: '2026-02-25T10:15:00Z', txn_id: `txn-${eventId}`,
-    currency: 'USD', total_amount: 128.45, cashier: 'cashier-017', register: 'reg-03',
-    line_items: [
-      { sku: 'SKU-AAA-0001', qty: 2, amount: 30.0, description: 'Espresso beans 1kg' },
-      { sku: 'SKU-BBB-0002', qty: 1, amount: 42.95, description: 'Milk frother' },
-      { sku: 'SKU-CCC-0003', qty: 3, amount: 8.5, description: 'Croissant' },
-    ],
-    payment: { method: 'card', brand: 'visa', last4: '4242' },
-  });
-}
+/** The bench sale (scripts/lib/bench-envelope.mjs) as sent; the event id makes every one unique. */
+export const benchEnvelope = saleText;
 
 export function peakRssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -41,7 +30,8 @@ async function waitHealthy(url, child, deadlineMs = 60_000) {
 /** Edges started for one server share ledger_edge's password: setting a new one would lock out the others' new connections. */
 const edgePasswords = new Map();
 
-export async function startEdgeProcess(root, ownerUrl, extraEnv = {}) {
+/** The edge as `ledger-safe start`; `nodeArgs` go to node before the script (--cpu-prof…). */
+export async function startEdgeProcess(root, ownerUrl, extraEnv = {}, nodeArgs = []) {
   const port = await freePort();
   const server = new URL(ownerUrl).host;
   let password = edgePasswords.get(server);
@@ -56,7 +46,7 @@ export async function startEdgeProcess(root, ownerUrl, extraEnv = {}) {
   const edgeUrl = new URL(ownerUrl);
   edgeUrl.username = 'ledger_edge';
   edgeUrl.password = password;
-  const child = spawn('node', [path.join(root, 'bin/ledger-safe.js'), 'start'], {
+  const child = spawn('node', [...nodeArgs, path.join(root, 'bin/ledger-safe.js'), 'start'], {
     env: { ...process.env, DATABASE_URL: ownerUrl, EDGE_DATABASE_URL: edgeUrl.toString(), PORT: String(port), ...extraEnv },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -65,10 +55,10 @@ export async function startEdgeProcess(root, ownerUrl, extraEnv = {}) {
   return { url, pid: child.pid, stop: () => stopChild(child) };
 }
 
-export async function startBareProcess(root, ownerUrl) {
+export async function startBareProcess(root, ownerUrl, nodeArgs = []) {
   const port = await freePort();
   const child = fork(path.join(root, 'scripts/lib/bare-insert-server.mjs'), [], {
-    env: { ...process.env, DATABASE_URL: ownerUrl, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, DATABASE_URL: ownerUrl, PORT: String(port) }, execArgv: nodeArgs, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   await new Promise((resolve, reject) => { child.once('message', resolve); child.once('exit', reject); });
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child) };

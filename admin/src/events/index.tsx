@@ -24,6 +24,9 @@ const useFilters = () => {
     <SelectInput key="result" source="result" choices={RESULTS} />,
     <SelectInput key="reason_code" source="reason_code" choices={reasons.choices} translateChoice={false} isPending={reasons.isPending} />,
     <TextInput key="event_type" source="event_type" />,
+    <TextInput key="store_id" source="store_id" />,
+    <TextInput key="txn_id" source="txn_id" />,
+    <TextInput key="source_system" source="source_system" />,
     <TextInput key="exception_id" source="exception_id" />,
   ];
 };

@@ -1,6 +1,6 @@
 import { Alert, Box, Button, ToggleButton } from '@mui/material';
 import {
-  AutocompleteInput, DataTable, ExportButton, FilterButton, List, SelectInput, SimpleList, TextInput, TopToolbar, useGetIdentity, useListContext,
+  AutocompleteInput, ColumnsButton, DataTable, ExportButton, FilterButton, List, SelectInput, SimpleList, TextInput, TopToolbar, useGetIdentity, useListContext,
   useRecordContext, useTranslate,
 } from 'react-admin';
 import { useOperators, useReasonCodes } from '../common/catalogue';
@@ -30,6 +30,10 @@ const useFilters = () => {
     <TextInput key="tenant_id" source="tenant_id" />,
     <AutocompleteInput key="assigned_to" source="assigned_to" choices={operators} optionValue="actor" optionText="actor" />,
     <TextInput key="idempotency_key" source="idempotency_key" />,
+    <TextInput key="store_id" source="store_id" />,
+    <TextInput key="txn_id" source="txn_id" />,
+    <TextInput key="source_system" source="source_system" />,
+    <TextInput key="event_type" source="event_type" />,
   ];
 };
 
@@ -56,13 +60,17 @@ const OwnerShortcuts = () => {
   );
 };
 
-const ListActions = () => (
-  <TopToolbar sx={{ alignItems: 'center', gap: 1 }}>
-    <OwnerShortcuts />
-    <FilterButton />
-    <ExportButton />
-  </TopToolbar>
-);
+const ListActions = () => {
+  const isSmall = useIsSmall();
+  return (
+    <TopToolbar sx={{ alignItems: 'center', gap: 1 }}>
+      <OwnerShortcuts />
+      <FilterButton />
+      {!isSmall && <ColumnsButton />}
+      <ExportButton />
+    </TopToolbar>
+  );
+};
 
 /** A refused filter: the server's words for each refused member, and a way out. */
 const ListError = () => {
@@ -103,20 +111,30 @@ export const ExceptionList = () => {
     <BulkScope>
       <List filters={filters} actions={<ListActions />} exporter={exactExporter} filterDefaultValues={{ status: 'open' }}
         sort={{ field: 'opened_at', order: 'DESC' }} perPage={25} error={<ListError />} queryOptions={{ onError: () => {} }}
-        sx={{ minWidth: 0, '& .RaList-content': { overflowX: 'auto' } }}>
+        // Eleven columns: half the usual padding between them. What is still too wide scrolls
+        // sideways inside the table's own box: a wider table must not widen the page (the sidebar
+        // would scroll away), and overflow on the list's content box would clip the bulk toolbar,
+        // which react-admin lifts above the table, under the filter form.
+        sx={{ minWidth: 0, '& .RaDataTable-tableWrapper': { overflowX: 'auto', contain: 'inline-size' },
+          '& .RaDataTable-rowCell, & .RaDataTable-headerCell': { px: 1 } }}>
         {isSmall ? (
           <SimpleList
             primaryText={(r) => r.idempotency_key}
-            secondaryText={(r) => `${r.tenant_id} · ${translate(`ls.reason.${r.reason_code}`, { _: r.reason_code })}`}
+            secondaryText={(r) => [r.tenant_id, r.store_id, r.txn_id, translate(`ls.reason.${r.reason_code}`, { _: r.reason_code })]
+              .filter(Boolean).join(' · ')}
             tertiaryText={(r) => (r.age_seconds !== null ? formatAge(Number(r.age_seconds), translate) : translate(`ls.status.${r.status}`))}
             linkType="show"
           />
         ) : (
-          <DataTable rowClick="show" bulkActionButtons={<></>} bulkActionsToolbar={<ExceptionBulkToolbar />}>
+          <DataTable rowClick="show" bulkActionButtons={<></>} bulkActionsToolbar={<ExceptionBulkToolbar />}
+            // Store and transaction took its room; the Columns button shows it again.
+            hiddenColumns={['last_arrival_at']}>
             <DataTable.Col source="opened_at"><TimeField source="opened_at" seconds={false} /></DataTable.Col>
             <DataTable.Col source="age_seconds" disableSort><AgeField /></DataTable.Col>
             <DataTable.Col source="idempotency_key"><ShowLink source="idempotency_key" /></DataTable.Col>
             <DataTable.Col source="tenant_id" />
+            <DataTable.Col source="store_id" />
+            <DataTable.Col source="txn_id" />
             <DataTable.Col source="reason_code"><ChipField source="reason_code" kind="reason" /></DataTable.Col>
             <DataTable.Col source="status"><ChipField source="status" kind="status" /></DataTable.Col>
             <DataTable.Col source="arrivals" align="right" />

@@ -20,6 +20,9 @@ const filters = [
   <SelectInput key="status" source="status" choices={STATUS} />,
   <TextInput key="idempotency_key" source="idempotency_key" />,
   <TextInput key="event_type" source="event_type" />,
+  <TextInput key="store_id" source="store_id" />,
+  <TextInput key="txn_id" source="txn_id" />,
+  <TextInput key="source_system" source="source_system" />,
 ];
 
 const KeyList = () => {

@@ -3,7 +3,7 @@
 // the confirm, the job's progress until it ends, its failures; ageing ("open for", "open longer
 // than"), times in UTC with their zone and the local-time setting; assignment from the known
 // operators and the Mine / Unassigned shortcuts; replay read against the current canonical payload;
-// errors that say what was refused. The job worker is slowed so that its progress can be watched.
+// errors that say what was refused; search by store and transaction. The job worker is slowed so that its progress can be watched.
 // Screenshots: test-results/screenshots/ (the bulk ones are also the README's, docs/screenshots).
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -164,7 +164,9 @@ describe.skipIf(chromiumMissing)('bulk resolution, ageing and times in the conso
     await page.getByRole('button', { name: 'Mine' }).click();
     await page.getByRole('link', { name: 'stale-1' }).waitFor();
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
-    const owner = page.getByRole('row', { name: /stale-1/ }).getByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+    // The owner's cell: the row's other times (opened, last arrival) have the same form.
+    const owner = page.getByRole('row', { name: /stale-1/ }).getByRole('cell', { name: `operator:${h.operatorName}` })
+      .getByText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
     await owner.waitFor();
     await page.getByRole('button', { name: 'Mine' }).click();
     await page.getByRole('button', { name: 'Unassigned' }).click();
@@ -235,6 +237,32 @@ describe.skipIf(chromiumMissing)('bulk resolution, ageing and times in the conso
     await page.goto(`${h.url}/admin/#/exceptions/${unknownId}/show`);
     await page.getByRole('alert').filter({ hasText: `There is no exception ${unknownId}` }).waitFor();
     await page.getByRole('heading', { name: 'No such exception' }).waitFor();
+  }, 60_000);
+
+  test('search by business fields: store and txn columns; the exceptions and Bronze events of one store or transaction', async () => {
+    await h.ingest('store42-a', { event_type: 'SALEZ', store_id: 'store_042', txn_id: 'txn-10123' });
+    await h.ingest('store42-b', { event_type: 'SALEZ', store_id: 'store_042', txn_id: 'txn-10124' });
+    await h.ingest('store43-a', { event_type: 'SALEZ', store_id: 'store_043', txn_id: 'txn-10123' });
+    await exceptionsList({ status: 'open' });
+    await page.getByRole('columnheader', { name: 'Store' }).waitFor();
+    await page.getByRole('columnheader', { name: 'Transaction' }).waitFor();
+    await page.getByRole('row', { name: /store42-a.*store_042.*txn-10123/ }).waitFor();
+    await page.getByRole('button', { name: 'Add filter' }).click();
+    await page.getByRole('menuitemcheckbox', { name: 'Store' }).click();
+    await page.getByRole('textbox', { name: 'Store' }).fill('store_042');
+    await page.getByRole('link', { name: 'store42-b' }).waitFor();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
+    await page.getByRole('link', { name: 'store42-a' }).waitFor();
+    await shot('25-search-store');
+
+    await exceptionsList({ status: 'open', txn_id: 'txn-10123' });
+    await page.getByRole('link', { name: 'store43-a' }).waitFor();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
+
+    await page.goto(`${h.url}/admin/#/events?filter=${encodeURIComponent(JSON.stringify({ store_id: 'store_043' }))}`);
+    await page.getByRole('textbox', { name: 'Store' }).waitFor();
+    await page.getByRole('row', { name: /store43-a/ }).waitFor();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
   }, 60_000);
 
   test('no request left the machine, no page error, no missing translation', async () => {

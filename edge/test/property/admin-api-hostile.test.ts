@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startHarness, type Harness, type HttpAnswer } from '../harness.js';
 import { envelope } from '../support.js';
 import { hostileValue } from './hostile.js';
-import { runs } from './settings.js';
+import { runs, Tally } from './settings.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -96,9 +96,17 @@ const rangeText = fc.oneof(
 );
 
 test('random resource names, filters, sorts and ranges: never 5xx, problems as problem+json, pages as simple-rest says', async () => {
+  const tally = new Tally('console API, hostile queries: pages', ['pages with records', 'empty pages']);
   await fc.assert(fc.asyncProperty(
     fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...RESOURCES) }, segment),
-    fc.option(filterText), fc.option(sortText), fc.option(rangeText), fc.option(segment),
+    // Each part usually absent or valid, so that pages are served and checked too, not only refusals.
+    fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('{}', '{"status": "open"}') },
+      { weight: 2, arbitrary: filterText }),
+    fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('["id", "ASC"]', '["id", "DESC"]') },
+      { weight: 2, arbitrary: sortText }),
+    fc.oneof({ weight: 1, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: fc.tuple(fc.nat(3), fc.nat(3)).map(([a, b]) => `[${a}, ${a + b}]`) },
+      { weight: 2, arbitrary: rangeText }),
+    fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: segment }),
     async (resource, filter, sort, range, id) => {
       const query = new URLSearchParams();
       if (filter !== null) query.set('filter', filter);
@@ -111,14 +119,31 @@ test('random resource names, filters, sorts and ranges: never 5xx, problems as p
       if (r.status >= 400) {
         expect(r.status, context).toBeOneOf(RESOURCES.includes(resource) ? [404, 422, 431] : [404, 431]);
         if (r.status !== 431) expectProblem(r, context);
+        tally.add(`refused ${r.status}`);
         return;
       }
       expect(RESOURCES.includes(resource), context).toBe(true);
       if (id !== null) {
         expect(r.json?.id, context).toBeDefined();
+        tally.add('records');
         return;
       }
       expect(Array.isArray(r.json), context).toBe(true);
-      expect(r.headers.get('content-range'), context).toMatch(new RegExp(`^${resource} \\d+-\\d+/\\d+$`));
+      const contentRange = r.headers.get('content-range') ?? '';
+      expect(contentRange, context).toMatch(new RegExp(`^${resource} \\d+-\\d+/\\d+$`));
+      // The page says where it is: from the start asked for, as many as it holds, of a total it fits in.
+      const [start, end, total] = contentRange.slice(resource.length + 1).split(/[-/]/).map(Number);
+      const asked = range === null ? null : JSON.parse(range) as [number, number];
+      const records = (r.json as unknown[]).length;
+      expect(start, context).toBe(asked?.[0] ?? 0);
+      if (records > 0) {
+        expect({ end, fits: start + records <= total, within: asked === null || end <= asked[1] }, context)
+          .toEqual({ end: start + records - 1, fits: true, within: true });
+        tally.add('pages with records');
+      } else {
+        expect(start, `${context}: an empty page starts at or past the total`).toBeGreaterThanOrEqual(total);
+        tally.add('empty pages');
+      }
     }), runs(300));
+  tally.report();
 }, 120_000);

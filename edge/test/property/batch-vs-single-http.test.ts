@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, test } from 'vitest';
 import { startHarness, type Harness } from '../harness.js';
 import { JSON_HEADERS, snapshotOf } from './drivers.js';
-import { DIFF_PATCHES, DIFF_ROWS, diffPlans, expectSameRun, itemText, segments, tallyAnswers, type DiffStep, type PathAnswer } from './differential.js';
+import {
+  DIFF_PATCHES, DIFF_ROWS, diffPlans, expectSameRun, HOSTILE_ROWS, itemText, segments, tallyAnswers, tallyHostile, type DiffStep, type PathAnswer,
+} from './differential.js';
 import { freshTenant } from './model.js';
 import { runs, Tally, testTimeoutMs } from './settings.js';
 
@@ -56,7 +58,7 @@ async function inBatches(tenant: string, key: string, plan: DiffStep[]): Promise
 }
 
 test('POST /v1/events/batch answers and leaves what single POST /v1/events do', async () => {
-  const tally = new Tally('batch vs single (HTTP): what single POSTs answered', DIFF_ROWS);
+  const tally = new Tally('batch vs single (HTTP): what single POSTs answered', [...DIFF_ROWS, ...HOSTILE_ROWS]);
   await fc.assert(fc.asyncProperty(diffPlans({ hostile: true }), async (plan) => {
     const [single, batch] = [freshTenant('one'), freshTenant('batch')];
     const singleAnswers = await oneByOne(single, await h.producerKeyFor(single), plan);
@@ -66,6 +68,7 @@ test('POST /v1/events/batch answers and leaves what single POST /v1/events do', 
       { label: 'POST /v1/events/batch', answers: batchAnswers, snapshot: await snapshotOf(h.owner, batch), tenant: batch },
       { rejections: true });
     tallyAnswers(tally, singleAnswers);
+    tallyHostile(tally, plan);
     tally.add('plans');
   }), runs(RUNS));
   tally.report();

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { fingerprint, isMap, jsonbText, Num, parse, type LJson } from './json.js';
-import { arrivalStep, KEYS, planOf, VARIANTS, type Snapshot } from './model.js';
+import { arrivalStep, KEYS, planOf, printed, VARIANTS, type Snapshot } from './model.js';
 import { Tally } from './settings.js';
 
 /** A hostile item: what a single POST answers for it, which a batch item must answer too. */
@@ -50,7 +50,7 @@ export interface DiffPlanOptions {
 export function diffPlans({ variants, hostile = false, between = true, maxLength = 60 }: DiffPlanOptions = {}): fc.Arbitrary<DiffStep[]> {
   const arbitraries: fc.WeightedArbitrary<DiffStep>[] = [{ weight: 20, arbitrary: arrivalStep(variants, false).map(({ key, variant }) => ({ kind: 'arrive' as const, key, variant })) }];
   if (hostile) {
-    arbitraries.push({ weight: 1, arbitrary: fc.record({ kind: fc.constant('hostile' as const), key: fc.nat(KEYS.length - 1), item: fc.nat(HOSTILE_ITEMS.length - 1) }) });
+    arbitraries.push({ weight: 2, arbitrary: fc.record({ kind: fc.constant('hostile' as const), key: fc.nat(KEYS.length - 1), item: fc.nat(HOSTILE_ITEMS.length - 1) }) });
   }
   if (between) {
     arbitraries.push({ weight: 1, arbitrary: fc.constant({ kind: 'cut' as const }) });
@@ -63,7 +63,15 @@ export function diffPlans({ variants, hostile = false, between = true, maxLength
       }),
     });
   }
-  return planOf(fc.oneof(...arbitraries), maxLength);
+  return planOf(fc.oneof(...arbitraries).map((step) => printed(step, describeDiffStep)), maxLength);
+}
+
+/** How a step prints in a counterexample: variants and hostile items by name. */
+export function describeDiffStep(step: DiffStep): string {
+  if (step.kind === 'arrive') return `arrive ${KEYS[step.key]} ${VARIANTS[step.variant].name}`;
+  if (step.kind === 'hostile') return `arrive ${KEYS[step.key]} hostile: ${HOSTILE_ITEMS[step.item].name}`;
+  if (step.kind === 'cut') return 'cut (a new batch)';
+  return `resolve held key #${step.pick} ${step.action}${step.action === 'override_and_replay' ? ` patch=${DIFF_PATCHES[step.patch]}` : ''}`;
 }
 
 /** The JSON text of an arrival step for a tenant. */
@@ -224,6 +232,14 @@ export const DIFF_ROWS = [
   'processed', 'duplicate', 'quarantined UNKNOWN_EVENT_TYPE', 'quarantined IDEMPOTENCY_CONFLICT', 'quarantined ALREADY_QUARANTINED',
   'ignored IGNORED_BY_OPERATOR', 'refused 422', 'refused 403',
 ];
+
+/** What a run over HTTP with hostile items must reach too: every hostile item, each refused as a single POST refuses it. */
+export const HOSTILE_ROWS = ['refused 400', 'refused 413', ...HOSTILE_ITEMS.map((item) => `hostile item: ${item.name}`)];
+
+/** Counts the hostile items a plan sent. */
+export function tallyHostile(tally: Tally, plan: DiffStep[]): void {
+  for (const step of plan) if (step.kind === 'hostile') tally.add(`hostile item: ${HOSTILE_ITEMS[step.item].name}`);
+}
 
 /** Counts what the reference path answered, so that a run shows which rows it compared. */
 export function tallyAnswers(tally: Tally, answers: PathAnswer[]): void {

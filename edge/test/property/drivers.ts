@@ -64,9 +64,11 @@ export function httpRefusal(status: number, json: any): Refusal | string {
   if (status === 422) return 'invalid';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
-  // Both are 409: a replay that is not a valid arrival says why, field by field.
-  if (status === 409) return json?.errors ? 'replay_invalid' : 'already_resolved';
-  return `HTTP ${status}`;
+  // Both are 409: a replay that is not a valid arrival names its reason (CONTRACT v1) and says
+  // why, field by field; an exception already resolved names none.
+  if (status === 409 && json?.code === 'REPLAY_VALIDATION_FAILED' && Array.isArray(json.errors) && json.errors.length > 0) return 'replay_invalid';
+  if (status === 409 && json?.code === undefined && json?.errors === undefined) return 'already_resolved';
+  return `HTTP ${status} ${JSON.stringify({ code: json?.code, errors: json?.errors })}`;
 }
 
 export const JSON_HEADERS = { 'content-type': 'application/json' };

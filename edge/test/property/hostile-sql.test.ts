@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createTestDatabase } from '../support.js';
-import { expectedOutcome, HOSTILE_OUTCOMES, hostileEnvelope, outcomeLabel, verdict } from './hostile.js';
+import { expectedOutcome, HOSTILE_OUTCOMES, hostileEnvelope, outcomeLabel, unstorableLabel, verdict } from './hostile.js';
 import { runs, Tally, testTimeoutMs } from './settings.js';
 
 const TENANT = 'prop_hostile_sql';
@@ -49,6 +49,8 @@ test('ingest_event: a documented SQLSTATE, or the outcome table\'s answer in a r
       const codes = expected === 'unstorable' ? e.unstorable.map((why) => CAST_CODES[why]) : expected === 'forbidden' ? ['42501'] : ['22023'];
       expect(code, `${expected}: ${e.text.slice(0, 300)}`).toBeOneOf(codes);
       tally.add(`refused ${code}`);
+      const label = unstorableLabel(e);
+      if (label) tally.add(label);
       return;
     }
     expect(code, e.text.slice(0, 300)).toBeUndefined();

@@ -27,8 +27,8 @@ function unstorableOf(value: unknown): Unstorable[] {
   return [];
 }
 
-/** Counterexamples print a piece as its text, cut when long (its value may be too deep to print). */
-const cut = (text: string) => (text.length > 1_500 ? `${text.slice(0, 1_500)}… (${text.length} characters)` : text);
+/** Counterexamples print a piece as its text, its middle cut when long (its value may be too deep to print). */
+const cut = (text: string) => (text.length > 1_500 ? `${text.slice(0, 750)}… (${text.length} characters) …${text.slice(-750)}` : text);
 const printable = (p: Piece): Piece => Object.assign(p, { [fc.toStringMethod]: () => cut(p.text) });
 
 export const piece = (value: unknown): Piece => printable({ text: JSON.stringify(value), value, unstorable: unstorableOf(value) });
@@ -49,6 +49,13 @@ const nested = (depth: number, object: boolean): Piece => {
   const unstorable: Unstorable[] = depth <= 6_000 ? [] : ['depth'];
   return object ? raw('{"a":'.repeat(depth) + '1' + '}'.repeat(depth), unstorable) : raw('['.repeat(depth) + ']'.repeat(depth), unstorable);
 };
+
+/** A piece that jsonb cannot hold, each reason as often as the others. */
+const UNSTORABLE: fc.Arbitrary<Piece> = fc.oneof(
+  ...(['surrogate', 'nul', 'number'] as const).map((why) => fc.constantFrom(...[...ESCAPED_STRINGS, ...NUMBERS].filter(([, w]) => w.includes(why)))
+    .map(([text, w]) => raw(text, w))),
+  fc.constant(null).map(() => nested(50_000, false)),
+);
 
 const stringPiece: fc.Arbitrary<Piece> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }).map(piece),
@@ -112,6 +119,11 @@ const mutation = (bound: string): fc.Arbitrary<Mutation> => fc.oneof(
     weight: 2,
     arbitrary: fc.record({ op: fc.constantFrom('set' as const, 'again' as const), field: fc.constant('event_type'),
       value: fc.constantFrom('sale', 'Return', 'MAGIC', 'Gift_Card', 'void ', 'SALE').map(piece) }),
+  },
+  // Something jsonb cannot hold, alone in a field: each way of it reached in every run.
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constantFrom('set' as const, 'again' as const), field: fc.constantFrom(...FIELDS), value: UNSTORABLE }),
   },
   // Another amount: a conflict when the key was processed with the usual one.
   {
@@ -241,6 +253,10 @@ export function expectedOutcome(e: HostileEnvelope, before: KeyBefore | undefine
     ? { result: 'duplicate', reason_code: null } : { result: 'quarantined', reason_code: 'IDEMPOTENCY_CONFLICT' };
 }
 
-/** The rows of the outcome table a run of hostile envelopes must reach. */
-export const HOSTILE_OUTCOMES = ['processed', 'duplicate', 'quarantined IDEMPOTENCY_CONFLICT', 'quarantined UNKNOWN_EVENT_TYPE', 'quarantined ALREADY_QUARANTINED'];
+/** The rows of the outcome table a run of hostile envelopes must reach, and each reason jsonb cannot hold a text, alone. */
+export const HOSTILE_OUTCOMES = ['processed', 'duplicate', 'quarantined IDEMPOTENCY_CONFLICT', 'quarantined UNKNOWN_EVENT_TYPE', 'quarantined ALREADY_QUARANTINED',
+  'jsonb cannot hold: surrogate', 'jsonb cannot hold: nul', 'jsonb cannot hold: number', 'jsonb cannot hold: depth'];
+
+/** The label of an envelope that jsonb cannot hold for one reason only (none otherwise). */
+export const unstorableLabel = (e: HostileEnvelope) => (new Set(e.unstorable).size === 1 ? `jsonb cannot hold: ${e.unstorable[0]}` : null);
 export const outcomeLabel = (o: { result: string; reason_code: string | null }) => (o.reason_code ? `${o.result} ${o.reason_code}` : o.result);
