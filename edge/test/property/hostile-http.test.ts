@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startHarness, type Harness, type HttpAnswer } from '../harness.js';
 import { envelope } from '../support.js';
 import {
-  expectedOutcome, HOSTILE_OUTCOMES, hostileEnvelope, hostileValue, outcomeLabel, piece, raw, unstorableLabel, verdict, type HostileEnvelope,
+  expectedOutcome, expectOutcome, HOSTILE_OUTCOMES, POSTED_BEFORE_SQL, hostileEnvelope, hostileValue, outcomeLabel, piece, raw, unstorableLabel, verdict, type HostileEnvelope,
 } from './hostile.js';
 import { runs, Tally, testTimeoutMs } from './settings.js';
 
@@ -55,6 +55,7 @@ test('POST /v1/events: never 5xx; refusals as the contract says, recorded; 2xx a
       ? await h.owner.query('select status, canonical_payload::text from ledger.events_processed where tenant_id = $1 and idempotency_key = $2',
         [h.tenant, e.members!.get('event_id')!.value])
       : { rows: [] };
+    const { rows: [posted] } = verdict(e, h.tenant) === 'valid' ? await h.owner.query(POSTED_BEFORE_SQL, [h.tenant, e.text]) : { rows: [] };
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (e.header !== undefined) headers['idempotency-key'] = e.header;
     const r = await h.http('POST', '/v1/events', { key: h.producerKey, raw: e.text, headers });
@@ -73,8 +74,8 @@ test('POST /v1/events: never 5xx; refusals as the contract says, recorded; 2xx a
       return;
     }
     expect(after.n).toBe(before.n);
-    const outcome = expectedOutcome(e, keyBefore);
-    expect({ result: r.json.result, reason_code: r.json.reason_code }, `key state before: ${JSON.stringify(keyBefore)}`).toEqual(outcome);
+    const outcome = expectedOutcome(e, keyBefore, posted);
+    expectOutcome(r.json, outcome, `key state before: ${JSON.stringify(keyBefore)}; posted before: ${JSON.stringify(posted)}`);
     tally.add(outcomeLabel(outcome));
     const eventId = e.members!.get('event_id')!.value;
     expect(r.json).toMatchObject({ tenant_id: h.tenant, idempotency_key: eventId, raw_id: expect.any(Number) });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createTestDatabase } from '../support.js';
-import { expectedOutcome, HOSTILE_OUTCOMES, hostileEnvelope, outcomeLabel, unstorableLabel, verdict } from './hostile.js';
+import { expectedOutcome, expectOutcome, HOSTILE_OUTCOMES, POSTED_BEFORE_SQL, hostileEnvelope, outcomeLabel, unstorableLabel, verdict } from './hostile.js';
 import { runs, Tally, testTimeoutMs } from './settings.js';
 
 const TENANT = 'prop_hostile_sql';
@@ -31,6 +31,7 @@ test('ingest_event: a documented SQLSTATE, or the outcome table\'s answer in a r
     const { rows: [before] } = expected === 'valid'
       ? await pool.query('select status, canonical_payload::text from ledger.events_processed where tenant_id = $1 and idempotency_key = $2', [TENANT, eventId])
       : { rows: [] };
+    const { rows: [posted] } = expected === 'valid' ? await pool.query(POSTED_BEFORE_SQL, [TENANT, e.text]) : { rows: [] };
     const client = await pool.connect();
     let answer: Record<string, any> | undefined;
     let code: string | undefined;
@@ -55,8 +56,8 @@ test('ingest_event: a documented SQLSTATE, or the outcome table\'s answer in a r
     }
     expect(code, e.text.slice(0, 300)).toBeUndefined();
     expect([200, 201, 202]).toContain(answer!.status);
-    const outcome = expectedOutcome(e, before);
-    expect({ result: answer!.result, reason_code: answer!.reason_code }, `key state before: ${JSON.stringify(before)}`).toEqual(outcome);
+    const outcome = expectedOutcome(e, before, posted);
+    expectOutcome(answer!, outcome, `key state before: ${JSON.stringify(before)}; posted before: ${JSON.stringify(posted)}`);
     tally.add(outcomeLabel(outcome));
     const { rows } = await pool.query(
       `select tenant_id, idempotency_key, result, payload = $2::jsonb as same_payload, fingerprint = sha256(convert_to($2::jsonb::text, 'UTF8')) as same_fingerprint

@@ -353,7 +353,7 @@ const amount = (v: LJson | undefined): Dec | null => {
  * make (USD sales without an original: a return, correction or void names no sale, so it cannot
  * post); null when it posts. TOTALS_MISMATCH with the details the rule gives.
  */
-function postingRefusal(payload: LJson): { reason: string; details: LJson } | null {
+export function postingRefusal(payload: LJson): { reason: string; details: LJson } | null {
   const kind = upper(member(payload, 'event_type'));
   if (kind !== 'SALE') return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
   if (member(payload, 'currency') !== 'USD') return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
