@@ -16,12 +16,18 @@ const list = (resource: string, filter: unknown) => get(`/admin/api/${resource}?
 /** What a number looks like in PostgreSQL's jsonb text, not followed by more digits. */
 const member = (name: string, number: string) => new RegExp(`"${name}": ${number.replace('.', '\\.')}(?![0-9])`);
 
+/** total - 40.10, exactly (2 decimals): the third line that makes the sale add up to its total. */
+const rest = (total: string) => {
+  const cents = BigInt(total.replace('.', '')) - 4010n;
+  return `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
+};
 const envelopeText = (eventId: string, total: string, omit: string[] = []) => {
   const members: [string, string][] = [
     ['schema_version', '"1.0"'], ['tenant_id', JSON.stringify(h.tenant)], ['store_id', '"store_001"'], ['source_system', '"pos_sim"'],
     ['event_id', JSON.stringify(eventId)], ['event_type', '"SALE"'], ['occurred_at', '"2026-02-25T00:00:00Z"'], ['txn_id', '"txn-exact"'],
     ['currency', '"USD"'], ['total_amount', total],
-    ['line_items', '[{"sku": "SKU-AAA", "qty": 1, "amount": 40.0}, {"sku": "SKU-BBB", "qty": 1.50, "amount": 0.10}]'],
+    ['line_items', `[{"sku": "SKU-AAA", "qty": 1, "amount": 40.0}, {"sku": "SKU-BBB", "qty": 1.50, "amount": 0.10}, `
+      + `{"sku": "SKU-CCC", "qty": 1, "amount": ${rest(total)}}]`],
   ];
   return `{${members.filter(([name]) => !omit.includes(name)).map(([name, value]) => `"${name}": ${value}`).join(', ')}}`;
 };
@@ -88,7 +94,7 @@ describe('after a replay with a patch sent as typed', () => {
   beforeAll(async () => {
     const r = await h.http('POST', `/v1/exceptions/${exceptionId}/resolve`, {
       key: h.operatorKey, headers: { 'content-type': 'application/json' },
-      raw: `{"action": "override_and_replay", "resolution_notes": "exact", "override_patch": {"total_amount": 40.0, "adjustment": ${PATCH_BIG}}}`,
+      raw: `{"action": "override_and_replay", "resolution_notes": "exact", "override_patch": {"total_amount": 40.0, "line_items": [{"sku": "SKU-AAA", "qty": 1, "amount": 40.0}], "adjustment": ${PATCH_BIG}}}`,
     });
     expect(r.status).toBe(200);
   });

@@ -163,7 +163,7 @@ describe('one record', () => {
 describe('the audit trail after a resolution', () => {
   test('opening (system) and resolving (the operator, with notes), filtered by exception', async () => {
     const resolved = await h.http(`/v1/exceptions/${conflict}/resolve`, {
-      method: 'POST', json: { action: 'override_and_replay', resolution_notes: 'take the latest, fix amount', override_patch: { total_amount: 100 } },
+      method: 'POST', json: { action: 'override_and_replay', resolution_notes: 'take the latest, fix amount', override_patch: { total_amount: 100, line_items: [{ sku: 'SKU-AAA', qty: 1, amount: 100 }] } },
     });
     expect(resolved.status).toBe(200);
     await h.http(`/v1/exceptions/${unknownType}/assign`, { method: 'POST', json: { assigned_to: 'operator:ann' } });

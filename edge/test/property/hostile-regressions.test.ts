@@ -73,14 +73,14 @@ test('override_patch nested deeper than JSON.stringify goes: refused as a replay
 test('a patch\'s number is replayed with every digit, not rounded through a double', async () => {
   const exact = await openException('reg-exact-patch');
   const r = await resolveRaw(exact.exception_id,
-    '{"action":"override_and_replay","resolution_notes":"x","override_patch":{"event_type":"SALE","total_amount":12345678901234567890.123456789}}');
+    '{"action":"override_and_replay","resolution_notes":"x","override_patch":{"event_type":"SALE","loyalty_points":12345678901234567890.123456789}}');
   expect(r.status, r.text).toBe(200);
   expect(r.text).toContain('12345678901234567890.123456789');
   const { rows } = await h.owner.query(
-    "select canonical_payload ->> 'total_amount' as amount from ledger.events_processed where tenant_id = $1 and idempotency_key = $2",
+    "select canonical_payload ->> 'loyalty_points' as amount from ledger.events_processed where tenant_id = $1 and idempotency_key = $2",
     [h.tenant, 'reg-exact-patch']);
   expect(rows).toEqual([{ amount: '12345678901234567890.123456789' }]);
-  const retry = await postRaw(JSON.stringify(envelope(h.tenant, 'reg-exact-patch')).replace('42.5', '12345678901234567890.123456789'));
+  const retry = await postRaw(JSON.stringify(envelope(h.tenant, 'reg-exact-patch')).replace('"USD"', '"USD","loyalty_points":12345678901234567890.123456789'));
   expect(retry.json.result).toBe('duplicate');
 });
 
