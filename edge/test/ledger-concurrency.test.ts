@@ -232,3 +232,43 @@ test(`${RACERS} connections posting sales, then returns, to one store and day: G
   expect(shards).toBeGreaterThan(1);
   expect(await reconciled(tenant)).toEqual({ balanced: true, drift: [] });
 }, 120_000);
+
+test('a sale healing a waiting return while a second return with the same txn_id waits for the sale: no deadlock', async () => {
+  // The second return takes its transaction locks in lock order: its own txn_id first when that
+  // lock's number is the lower one. Pick a sale whose lock is the higher of the two.
+  const tenant = await newTenant('t_heal_order');
+  const { rows: [{ txn, saleLock }] } = await pool.query(
+    `select t as txn, ledger_private.txn_lock($1, 'store_001', t)::text as "saleLock" from generate_series(1, 100) g, lateral (select 'heal-' || g as t) x
+     where ledger_private.txn_lock($1, 'store_001', 'ret-' || t) < ledger_private.txn_lock($1, 'store_001', t) limit 1`, [tenant]);
+  const waiting = await ingest(pool, returnOf(tenant, `ret-${txn}`, txn, 1));
+  expect(waiting.reason_code).toBe('MISSING_REFERENCE');
+
+  const [a, b, watcher] = await connectAll(pool, 3);
+  try {
+    await begin(a, producer(tenant));
+    await begin(b, producer(tenant));
+    const { rows: [{ pid }] } = await b.query('select pg_backend_pid() as pid');
+    // The sale's session holds the sale's lock (as its posting is about to), the second return
+    // (another key, the waiting return's txn_id) takes its own txn_id's lock and waits for the sale's.
+    await a.query('select pg_advisory_xact_lock($1::bigint)', [saleLock]);
+    const second = b.query('select result, reason_code from ledger.ingest_event($1::jsonb)',
+      [JSON.stringify({ ...returnOf(tenant, `second-${txn}`, txn, 1), txn_id: `ret-${txn}` })]).then((r) => r.rows[0], (e) => ({ code: e.code }));
+    const waitBy = performance.now() + 20_000;
+    for (;;) {
+      const { rows } = await watcher.query('select exists (select from pg_locks where pid = $1 and not granted) as waits', [pid]);
+      if (rows[0].waits) break;
+      if (performance.now() > waitBy) throw new Error('the second return never waited for the sale');
+    }
+    const sold = await a.query('select result from ledger.ingest_event($1::jsonb)', [JSON.stringify(sale(tenant, txn, 3))])
+      .then((r) => r.rows[0], (e) => ({ code: e.code }));
+    await a.query('commit').catch(() => {});
+    const secondAnswer = await second;
+    await b.query('commit').catch(() => {});
+    expect({ sold, secondAnswer }).toEqual({ sold: { result: 'processed' }, secondAnswer: { result: 'quarantined', reason_code: 'DUPLICATE_TRANSACTION' } });
+  } finally {
+    await a.query('rollback').catch(() => {});
+    await b.query('rollback').catch(() => {});
+    for (const client of [a, b, watcher]) client.release();
+  }
+  expect(await returnEnding(tenant, `ret-${txn}`, waiting)).toBe('held, then healed');
+}, 120_000);
