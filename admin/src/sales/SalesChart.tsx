@@ -14,8 +14,9 @@ export const SalesChart = () => {
   const { data = [] } = useListContext<SalesDay>();
   const translate = useTranslate();
   const theme = useTheme();
-  const palette = [theme.palette.primary.main, theme.palette.secondary.main, theme.palette.success.main, theme.palette.warning.main,
-    theme.palette.info.main, theme.palette.error.main];
+  // Colours that differ in both themes; the legend and each bar's label say which store is which.
+  const palette = [theme.palette.primary.main, theme.palette.warning.main, theme.palette.success.main, theme.palette.error.main,
+    theme.palette.grey[600], theme.palette.info.dark];
   const seriesOf = (d: SalesDay) => `${d.tenant_id} · ${d.store_id} · ${d.currency}`;
   const series = [...new Set(data.map(seriesOf))].sort();
   const dates = [...new Set(data.map((d) => d.business_date))].sort();
@@ -40,7 +41,7 @@ export const SalesChart = () => {
         </Typography>
         {data.length > 0 && (
           <>
-            <Box component="svg" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={translate('ls.sales.chart_title')} sx={{ width: '100%', height: 'auto', display: 'block' }}>
+            <Box component="svg" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={translate('ls.sales.chart_title')} sx={{ width: '100%', height: 300, display: 'block' }}>
               <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(0)} y2={y(0)} stroke={theme.palette.divider} />
               {dates.map((date, i) => {
                 const x0 = PAD.left + i * groupWidth + (groupWidth - barWidth * series.length) / 2;

@@ -5,7 +5,7 @@ import PointOfSaleIcon from '@mui/icons-material/PointOfSale';
 import type { MouseEvent } from 'react';
 import { Chip } from '@mui/material';
 import {
-  DataTable, DateInput, ExportButton, FilterButton, Link, List, SelectInput, TextInput, TopToolbar, useGetList, useRecordContext, useTranslate,
+  DataTable, DateInput, ExportButton, FilterButton, Link, List, Pagination, SelectInput, TextInput, TopToolbar, useGetList, useRecordContext, useTranslate,
 } from 'react-admin';
 import { ExactField } from '../common/Exact';
 import { exactExporter } from '../common/exporter';
@@ -55,7 +55,11 @@ const DayState = () => {
 const SalesList = () => {
   const filters = useFilters();
   return (
-    <List filters={filters} actions={<Actions />} exporter={exactExporter} sort={{ field: 'business_date', order: 'ASC' }} perPage={100}>
+    <List filters={filters} actions={<Actions />} exporter={exactExporter} sort={{ field: 'business_date', order: 'ASC' }} perPage={100}
+      pagination={<Pagination rowsPerPageOptions={[25, 100, 500]} />}
+      // Seventeen columns: what is too wide scrolls inside the table's own box, not the page.
+      sx={{ minWidth: 0, '& .RaDataTable-tableWrapper': { overflowX: 'auto', contain: 'inline-size' },
+        '& .RaDataTable-rowCell, & .RaDataTable-headerCell': { px: 1 } }}>
       <SalesChart />
       <DataTable rowClick={(_id, _resource, record) => transactionsOfDay(record as SalesDay)} bulkActionButtons={false}>
         <DataTable.Col source="business_date" />

@@ -120,7 +120,9 @@ const Timeline = ({ record }: { record: Transaction }) => {
     <TableContainer>
       <Table size="small" aria-label={translate('ls.transaction.timeline_caption')}>
         <TableHead>
-          <TableRow>{columns.map((f) => <TableCell key={f}>{translate(field(f))}</TableCell>)}</TableRow>
+          <TableRow>
+            {columns.map((f) => <TableCell key={f} align={f === 'total_amount' || f === 'gold_amount' ? 'right' : 'left'}>{translate(field(f))}</TableCell>)}
+          </TableRow>
         </TableHead>
         <TableBody>
           {record.timeline.map((p) => {
@@ -132,11 +134,11 @@ const Timeline = ({ record }: { record: Transaction }) => {
                 <TableCell>
                   {other ? <ShowLink resource="transactions" id={transactionId(record.tenant_id, p.store_id, p.txn_id)}>{p.txn_id}</ShowLink> : p.txn_id}
                 </TableCell>
-                <TableCell>{p.business_date}</TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{p.business_date}</TableCell>
                 <TableCell><Time value={p.occurred_at} /></TableCell>
                 <TableCell align="right"><ExactNumber value={p.total_amount} /></TableCell>
                 <TableCell align="right"><ExactNumber value={p.gold_amount} /></TableCell>
-                <TableCell>{(p.lines ?? []).map((l) => `${exactText(l.qty)} × ${l.sku}`).join(', ')}</TableCell>
+                <TableCell sx={{ whiteSpace: 'nowrap' }}>{(p.lines ?? []).map((l) => `${exactText(l.qty)} × ${l.sku}`).join(', ')}</TableCell>
                 <TableCell><PostingState posting={p} /></TableCell>
                 <TableCell><KeyLink tenantId={record.tenant_id} idempotencyKey={p.idempotency_key} /></TableCell>
                 <TableCell><BronzeLink rawId={p.raw_id} /></TableCell>
@@ -152,7 +154,8 @@ const Timeline = ({ record }: { record: Transaction }) => {
 const TransactionView = () => {
   const record = useRecordContext<Transaction>();
   const translate = useTranslate();
-  if (!record) return null;
+  // A row of the list stands in for the record until the whole one has come: it has no lines nor timeline.
+  if (!record?.timeline) return null;
   const money = (value: Json | null) => value === null ? null : <><ExactNumber value={value} /> {record.currency}</>;
   return (
     <Stack spacing={2} sx={{ mb: 2, minWidth: 0 }}>
@@ -175,8 +178,8 @@ const TransactionView = () => {
             { field: 'total', value: money(record.total) },
             { field: 'returned_total', value: money(record.returned_total) },
             { field: 'remaining_total', value: money(record.remaining_total) },
-            { field: 'corrected_by', value: record.corrected_by !== null && `#${exactText(record.corrected_by)}` },
-            { field: 'reversed_by', value: record.reversed_by !== null && `#${exactText(record.reversed_by)}` },
+            { field: 'corrected_by', value: record.corrected_by === null ? null : `#${exactText(record.corrected_by)}` },
+            { field: 'reversed_by', value: record.reversed_by === null ? null : `#${exactText(record.reversed_by)}` },
             { field: 'original', value: record.original && (
               <ShowLink resource="transactions" id={transactionId(record.tenant_id, record.original.store_id, record.original.txn_id)}>
                 {record.original.txn_id}
