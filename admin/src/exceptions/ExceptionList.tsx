@@ -11,7 +11,6 @@ import { Time, TimeField } from '../common/time';
 import { useIsSmall } from '../common/useIsSmall';
 import { formatAge } from '../dashboard/age';
 import type { Problem } from '../http';
-import { transactionId, type ExceptionRecord } from '../types';
 import { BulkScope, ExceptionBulkToolbar } from './BulkActions';
 import { DetailsField } from './DetailsInWords';
 import { AGE_CHOICES, OPEN_LONGER_THAN } from './filters';
@@ -105,14 +104,6 @@ const OwnerField = () => {
   </Box>;
 };
 
-/** The transaction the exception names; its page says so when nothing of it is posted. */
-const TransactionLink = (_: { label?: string }) => {
-  const record = useRecordContext<ExceptionRecord>();
-  if (!record?.txn_id) return null;
-  if (!record.store_id) return <>{record.txn_id}</>;
-  return <ShowLink resource="transactions" id={transactionId(record.tenant_id, record.store_id, record.txn_id)}>{record.txn_id}</ShowLink>;
-};
-
 export const ExceptionList = () => {
   const isSmall = useIsSmall();
   const translate = useTranslate();
@@ -144,7 +135,7 @@ export const ExceptionList = () => {
             <DataTable.Col source="idempotency_key"><ShowLink source="idempotency_key" /></DataTable.Col>
             <DataTable.Col source="tenant_id" />
             <DataTable.Col source="store_id" />
-            <DataTable.Col source="txn_id"><TransactionLink /></DataTable.Col>
+            <DataTable.Col source="txn_id" />
             <DataTable.Col source="reason_code"><ChipField source="reason_code" kind="reason" /></DataTable.Col>
             <DataTable.Col source="details" disableSort sx={{ minWidth: '14rem', maxWidth: '24rem' }}><DetailsField /></DataTable.Col>
             <DataTable.Col source="status"><ChipField source="status" kind="status" /></DataTable.Col>
