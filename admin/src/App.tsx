@@ -11,6 +11,8 @@ import { Layout } from './Layout';
 import { i18nProvider, messages } from './i18n';
 import { LoginPage } from './LoginPage';
 import rejections from './rejections';
+import sales from './sales';
+import transactions from './transactions';
 import { darkTheme, lightTheme } from './theme';
 
 export const App = () => (
@@ -28,6 +30,8 @@ export const App = () => (
     disableTelemetry
   >
     <Resource name="exceptions" {...exceptions} />
+    <Resource name="sales" {...sales} />
+    <Resource name="transactions" {...transactions} />
     <Resource name="events" {...events} />
     <Resource name="idempotency-keys" {...idempotencyKeys} />
     <Resource name="audit-log" {...auditLog} />
@@ -35,5 +39,6 @@ export const App = () => (
     <Resource name="jobs" {...jobs} />
     <Resource name="job-items" {...jobItems} />
     <Resource name="reason-codes" />
+    <Resource name="stores" />
   </Admin>
 );

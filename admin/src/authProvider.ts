@@ -14,7 +14,7 @@ export const authProvider: AuthProvider = {
     if (response.status === 403) throw new Error('ls.login.not_operator');
     if (!response.ok) throw new Error('ls.login.unavailable');
     const me = (await response.json()) as Identity;
-    session.save(secret, { id: me.id, name: me.name, actor: me.actor });
+    session.save(secret, { id: me.id, name: me.name, actor: me.actor, role: me.role });
   },
   async logout() {
     session.clear();
@@ -27,6 +27,10 @@ export const authProvider: AuthProvider = {
       session.refuse();
       throw new Error('ls.login.refused');
     }
+  },
+  /** The key's role as /admin/api/me said: what the console offers to write is an operator's. */
+  async getPermissions() {
+    return session.identity()?.role ?? null;
   },
   async getIdentity() {
     const identity = session.identity();

@@ -53,6 +53,10 @@ export interface Job {
 
 export interface Operator { id: string; name: string; actor: string }
 
+export interface CloseDayBody { tenant_id: string; store_id?: string; business_date: string; notes: string }
+
+export interface BusinessDay { id: string; tenant_id: string; store_id: string | null; business_date: string; closed_at: string; closed_by: string; notes: string }
+
 export interface LedgerDataProvider extends DataProvider {
   resolveException(id: string, body: ResolveBody): Promise<{ data: RaRecord }>;
   assignException(id: string, assignedTo: string): Promise<{ data: RaRecord }>;
@@ -62,6 +66,8 @@ export interface LedgerDataProvider extends DataProvider {
   cancelJob(id: string): Promise<Job>;
   getOperators(): Promise<Operator[]>;
   getStats(): Promise<Stats>;
+  /** POST /admin/api/business-days: ledger.close_business_day, audited. */
+  closeBusinessDay(body: CloseDayBody): Promise<BusinessDay>;
 }
 
 const exceptionUrl = (id: string, verb: string) => `/v1/exceptions/${encodeURIComponent(id)}/${verb}`;
@@ -117,4 +123,6 @@ export const dataProvider: LedgerDataProvider = {
   resolveException: (id, body) => post(exceptionUrl(id, 'resolve'), resolutionText(body)),
   assignException: (id, assignedTo) => post(exceptionUrl(id, 'assign'), JSON.stringify({ assigned_to: assignedTo })),
   getStats: async () => (await httpClient(`${API_URL}/stats`)).json as Stats,
+  closeBusinessDay: async (body) =>
+    (await httpClient(`${API_URL}/business-days`, { method: 'POST', body: JSON.stringify(body), headers: jsonHeaders() })).json as BusinessDay,
 };

@@ -5,7 +5,7 @@ const KEY = 'ledger-safe.operator-key';
 const IDENTITY = 'ledger-safe.identity';
 const REFUSED = 'ledger-safe.key-refused';
 
-export interface Identity { id: string; name: string; actor: string }
+export interface Identity { id: string; name: string; actor: string; role: string }
 
 export const session = {
   key: (): string | null => sessionStorage.getItem(KEY),

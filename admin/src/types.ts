@@ -37,3 +37,9 @@ export function knownArrivals(detail: ExceptionRecord['detail']): RawEvent[] {
 }
 
 export const keyId = (tenantId: string, idempotencyKey: string) => `${tenantId}/${idempotencyKey}`;
+
+/** A store or txn id inside a console id: % and / escaped (db/functions/355-console-transactions.sql). */
+const idPart = (text: string) => text.replace(/%/g, '%25').replace(/\//g, '%2F');
+
+/** The console id of a transaction: <tenant_id>/<store_id>/<txn_id>. */
+export const transactionId = (tenantId: string, storeId: string, txnId: string) => `${tenantId}/${idPart(storeId)}/${idPart(txnId)}`;

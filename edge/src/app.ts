@@ -91,7 +91,7 @@ export async function createEdge({ pool, logger, authCacheMs, limits: overrides,
   app.use(jobRoutes(db, worker, limits));
   app.use(exceptionRoutes(db, limits));
   app.use(metricsRoutes(metrics));
-  app.use(adminApiRoutes(db));
+  app.use(adminApiRoutes(db, limits));
   app.use(adminConsole());
   const graphql = await mountGraphql(app, { pool, logger, db, limits });
 

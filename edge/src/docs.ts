@@ -127,10 +127,18 @@ export function openApiDocument() {
         get: { summary: 'The console dashboard: counts, arrivals per minute, open exceptions by reason, the oldest', tags: ['console'], security: auth,
           responses: { 200: { description: 'JSON, numbers exact' }, ...common } },
       },
+      '/admin/api/business-days': {
+        post: {
+          summary: 'The console: close a business day (ledger.close_business_day, audited)', tags: ['console'], security: auth,
+          description: 'Body {tenant_id, store_id?, business_date: "YYYY-MM-DD", notes}; without store_id every store of the tenant. A posting onto a closed day is quarantined LATE_EVENT_OUTSIDE_WINDOW.',
+          responses: { 201: { description: 'The closed day {id, tenant_id, store_id, business_date, closed_at, closed_by, notes}' }, ...common,
+            409: problem('Already closed'), 422: problem('A field that does not fit, or an unknown tenant') },
+        },
+      },
       '/admin/api/{resource}': {
         get: {
           summary: 'The console: a list (ra-data-simple-rest)', tags: ['console'], security: auth,
-          description: 'Resources: exceptions, events, idempotency-keys (alias keys), audit-log, rejections, jobs, job-items, reason-codes. Query sort=["field","ASC"|"DESC"], range=[start,end] (inclusive), filter={"field":value}; answers a JSON array and Content-Range.',
+          description: 'Resources: exceptions, events, idempotency-keys (alias keys), audit-log, rejections, jobs, job-items, reason-codes, sales (Gold\'s daily sales with return and correction rates; filter tenant_id, store_id, from_date, to_date), stores, transactions (current postings). Query sort=["field","ASC"|"DESC"], range=[start,end] (inclusive), filter={"field":value}; answers a JSON array and Content-Range.',
           parameters: [{ name: 'resource', in: 'path', required: true, schema: { type: 'string' } },
             ...['sort', 'range', 'filter'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description: 'JSON' }))],
           responses: { 200: { description: 'A JSON array of records, each with an id' }, ...common, 404: problem('No such resource'), 422: problem('Bad query') },

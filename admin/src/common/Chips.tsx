@@ -7,10 +7,14 @@ const COLORS: Record<string, ChipProps['color']> = {
   processed: 'success', duplicate: 'info', quarantined: 'warning', ignored: 'default',
   IDEMPOTENCY_CONFLICT: 'error', UNKNOWN_EVENT_TYPE: 'warning', PROCESSING_ERROR: 'error',
   ALREADY_QUARANTINED: 'warning', IGNORED_BY_OPERATOR: 'default',
+  SCHEMA_VALIDATION_FAILED: 'error', DUPLICATE_TRANSACTION: 'warning', DUPLICATE_SOURCE_EVENT_ID: 'warning', TOTALS_MISMATCH: 'error',
+  MISSING_REFERENCE: 'info', CURRENCY_MISMATCH: 'error', ORIGINAL_REVERSED: 'warning', CANNOT_EXCEED_ORIGINAL: 'error',
+  LATE_EVENT_OUTSIDE_WINDOW: 'warning',
+  sale: 'success', return: 'warning', correction: 'info', reversal: 'error', posted: 'success', reversed: 'default',
   running: 'info', succeeded: 'success', failed: 'error', cancelled: 'default', pending: 'default', skipped: 'default',
 };
 
-type Kind = 'status' | 'result' | 'reason' | 'resolution' | 'resolved_as' | 'audit_action' | 'job_status' | 'item_status';
+type Kind = 'status' | 'result' | 'reason' | 'resolution' | 'resolved_as' | 'audit_action' | 'job_status' | 'item_status' | 'kind' | 'posting_status';
 
 /** `kind` picks the translation family (ls.status.*, ls.reason.*, …); dots in values become underscores. */
 export const ValueChip = ({ kind, value }: { kind: Kind; value?: string | null }) => {

@@ -12,6 +12,7 @@ import { Section } from '../common/Section';
 import { exactExporter } from '../common/exporter';
 import { ShowLink } from '../common/ShowLink';
 import { useIsSmall } from '../common/useIsSmall';
+import { PayloadTransactionLink } from '../transactions/PayloadTransactionLink';
 import { keyId, type RawEvent } from '../types';
 
 const RESULTS = ['processed', 'duplicate', 'quarantined', 'ignored'].map((id) => ({ id, name: `ls.result.${id}` }));
@@ -74,6 +75,7 @@ const EventView = () => {
           { field: 'tenant_id', value: record.tenant_id },
           { field: 'idempotency_key', value: <ShowLink resource="idempotency-keys" id={keyId(record.tenant_id, record.idempotency_key)}>{record.idempotency_key}</ShowLink> },
           { field: 'event_type', value: record.event_type },
+          { field: 'txn_id', value: <PayloadTransactionLink tenantId={record.tenant_id} payload={record.payload} /> },
           { field: 'attempt', value: record.attempt },
           { field: 'result', value: <ValueChip kind="result" value={record.result} /> },
           { field: 'reason_code', value: <ValueChip kind="reason" value={record.reason_code} /> },

@@ -12,6 +12,7 @@ import { useIsSmall } from '../common/useIsSmall';
 import { formatAge } from '../dashboard/age';
 import type { Problem } from '../http';
 import { BulkScope, ExceptionBulkToolbar } from './BulkActions';
+import { DetailsField } from './DetailsInWords';
 import { AGE_CHOICES, OPEN_LONGER_THAN } from './filters';
 
 const STATUS = ['open', 'resolved'].map((id) => ({ id, name: `ls.status.${id}` }));
@@ -136,6 +137,7 @@ export const ExceptionList = () => {
             <DataTable.Col source="store_id" />
             <DataTable.Col source="txn_id" />
             <DataTable.Col source="reason_code"><ChipField source="reason_code" kind="reason" /></DataTable.Col>
+            <DataTable.Col source="details" disableSort sx={{ minWidth: '14rem', maxWidth: '24rem' }}><DetailsField /></DataTable.Col>
             <DataTable.Col source="status"><ChipField source="status" kind="status" /></DataTable.Col>
             <DataTable.Col source="arrivals" align="right" />
             <DataTable.Col source="assigned_to"><OwnerField /></DataTable.Col>

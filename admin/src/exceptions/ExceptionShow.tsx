@@ -14,6 +14,7 @@ import { keyId, type ExceptionRecord } from '../types';
 import { ArrivalDiffs, CanonicalNow } from './ArrivalDiffs';
 import { AssignButton, AssignToMeButton } from './AssignButtons';
 import { AuditTrail } from './AuditTrail';
+import { DetailsInWords } from './DetailsInWords';
 import { ResolveButton } from './ResolveDialog';
 
 const ExceptionTitle = () => {
@@ -95,6 +96,9 @@ const ExceptionView = () => {
           )}
         </Section>
       </Box>
+      <Section id="details" title={translate('ls.details.title')}>
+        <DetailsInWords record={record} />
+      </Section>
       {resolved && record.resolution_action === 'override_and_replay' && (
         <Section id="canonical-now" title={translate('ls.exception.sections.canonical_now')}>
           <CanonicalNow record={record} />

@@ -5,11 +5,12 @@
 // server as the operator typed it (40.0 stays 40.0).
 import { Alert, Box, Dialog, DialogActions, DialogContent, DialogTitle, Stack, Typography } from '@mui/material';
 import { useRef, useState } from 'react';
-import { useFormState, useWatch } from 'react-hook-form';
+import { useWatch } from 'react-hook-form';
 import {
   Form, RadioButtonGroupInput, SaveButton, SelectInput, TextInput, required, useNotify, useRecordContext, useRefresh, useTranslate,
 } from 'react-admin';
 import { ActionButton } from '../common/ActionButton';
+import { ServerError } from '../common/ServerError';
 import { DiffSummary, DiffTable } from '../common/DiffTable';
 import { JsonView } from '../common/JsonView';
 import { useFormatTime } from '../common/time';
@@ -111,12 +112,6 @@ const SubmitButton = () => {
   return (
     <SaveButton alwaysEnable icon={<></>} label={action === 'override_and_replay' ? 'ls.resolve.submit_replay' : 'ls.resolve.submit_ignore'} />
   );
-};
-
-const ServerError = () => {
-  const { errors } = useFormState();
-  const message = (errors.root as { serverError?: { message?: string } } | undefined)?.serverError?.message;
-  return message ? <Alert severity="error" role="alert">{message}</Alert> : null;
 };
 
 const ResolveFields = ({ record }: { record: ExceptionRecord }) => {

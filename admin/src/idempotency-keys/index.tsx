@@ -4,6 +4,7 @@ import { Box } from '@mui/material';
 import { DataTable, List, ReferenceManyField, SelectInput, Show, SimpleList, TextInput, useRecordContext, useTranslate } from 'react-admin';
 import { ChipField, ValueChip } from '../common/Chips';
 import { Facts } from '../common/Facts';
+import { PayloadTransactionLink } from '../transactions/PayloadTransactionLink';
 import { Time, TimeField } from '../common/time';
 import { JsonView } from '../common/JsonView';
 import { Section } from '../common/Section';
@@ -70,6 +71,7 @@ const KeyView = () => {
           { field: 'idempotency_key', value: record.idempotency_key },
           { field: 'status', value: <ValueChip kind="status" value={record.status} /> },
           { field: 'event_type', value: record.event_type },
+          { field: 'txn_id', value: <PayloadTransactionLink tenantId={record.tenant_id} payload={record.canonical_payload} /> },
           { field: 'open_exception_id', value: record.open_exception_id && <ShowLink resource="exceptions" id={record.open_exception_id} /> },
           { field: 'canonical_raw_id', value: record.canonical_raw_id && <ShowLink resource="events" id={record.canonical_raw_id} /> },
           { field: 'arrivals', value: record.arrivals },

@@ -4,17 +4,20 @@
 // PostgreSQL's JSON text, sent on as it is, so no number of a payload, patch or detail passes
 // through a JavaScript double; the filter's own text is its argument, for the same reason. Which
 // filters, sorts and ids a resource has is the database's to say: the edge only turns the query
-// string into safe arguments. The console's writes go through /v1/exceptions/{id}/resolve|assign.
+// string into safe arguments. The console's writes go through /v1/exceptions/{id}/resolve|assign,
+// except closing a business day (POST /admin/api/business-days), which has no /v1 route.
 import { Router, type Request } from 'express';
 import { callerOf, requireRole } from '../auth.js';
+import { jsonText, parseJson, requireJson } from '../body.js';
 import type { Database } from '../db/pool.js';
 import { HttpProblem, titleOf } from '../errors.js';
+import type { Limits } from '../limits.js';
 
 interface ConsoleResource {
   /** (filter jsonb, sort text, descending boolean, range_start bigint, range_end bigint) → (total, returned, records text) */
   list: string;
-  /** (id text) → the record's text, or null. */
-  one: string;
+  /** (id text) → the record's text, or null; none for a resource read only as a list. */
+  one?: string;
 }
 
 const IDEMPOTENCY_KEYS: ConsoleResource = { list: 'ledger.list_console_idempotency_keys', one: 'ledger.get_console_idempotency_key' };
@@ -32,6 +35,9 @@ const RESOURCES = new Map<string, ConsoleResource>([
   ['jobs', { list: 'ledger.list_console_jobs', one: 'ledger.get_console_job' }],
   ['job-items', { list: 'ledger.list_console_job_items', one: 'ledger.get_console_job_item' }],
   ['reason-codes', { list: 'ledger.list_console_reason_codes', one: 'ledger.get_console_reason_code' }],
+  ['sales', { list: 'ledger.list_console_daily_sales' }],
+  ['stores', { list: 'ledger.list_console_stores', one: 'ledger.get_console_store' }],
+  ['transactions', { list: 'ledger.list_console_transactions', one: 'ledger.get_console_transaction' }],
 ]);
 
 const invalid = (path: string, message: string) =>
@@ -98,10 +104,19 @@ function listArguments(req: Request): ListArguments {
   };
 }
 
-export function adminApiRoutes(db: Database): Router {
+export function adminApiRoutes(db: Database, limits: Limits): Router {
   const router = Router();
   router.use('/admin/api', requireRole('operator'));
-  // Read-only: the console changes state through /v1/exceptions/{id}/resolve and /assign.
+
+  // The database checks each field (ledger.close_console_business_day) and closes the day through
+  // ledger.close_business_day, audited: 422 with the fields, 409 when the day is already closed.
+  router.post('/admin/api/business-days', requireJson, jsonText({ limitBytes: limits.resolveBodyBytes, timeoutMs: limits.bodyTimeoutMs }), async (req, res) => {
+    parseJson(req.body);
+    const [row] = await db.query(callerOf(res.locals.apiKey!), 'select ledger.close_console_business_day($1::jsonb) as day', [req.body as string]);
+    res.status(201).type('application/json').send(row.day);
+  });
+
+  // Otherwise read-only: the console changes state through /v1/exceptions/{id}/resolve and /assign.
   router.use('/admin/api', (req, _res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     next(new HttpProblem(405, titleOf(405), `${req.method} is not allowed here; the console API is read-only`, undefined, { allow: 'GET, HEAD' }));
@@ -146,6 +161,7 @@ export function adminApiRoutes(db: Database): Router {
   router.get('/admin/api/:resource/:id', async (req, res) => {
     const { name, resource } = resourceOf(req);
     const id = String(req.params.id);
+    if (!resource.one) throw new HttpProblem(404, titleOf(404), `${name} are read as a list only`);
     if (holdsNul(id)) throw invalid('id', 'is not an id');
     const [row] = await db.query(callerOf(res.locals.apiKey!), `select ${resource.one}($1) as record`, [id]);
     if (row.record === null) throw new HttpProblem(404, titleOf(404), `${name} ${id} not found`);
