@@ -290,23 +290,28 @@ begin
     from ledger_private.take_new_keys(p_envelopes, p_bound, p_sources, p_api_key_ids, p_refusals) t;
 
     -- 1b. First arrivals that post, one at a time in the call's order, after taking every
-    -- transaction lock they need in one order (as concurrent calls do). A later arrival of an
+    -- transaction lock they need in one order (originals first, as a single posting takes them). A later arrival of an
     -- existing key is decided in step 2, after them; should one come before a posting that can heal
     -- its key (a key held for MISSING_REFERENCE), that order matters, and the call goes one by one.
     if v_postings is not null then
       if exists (select from unnest(v_rest) r join ledger.exceptions e
                    on e.tenant_id = r.tenant_id and e.idempotency_key = r.idempotency_key and e.status = 'open' and e.reason_code = 'MISSING_REFERENCE'
-                 where r.item < (select max(p.item) from unnest(v_postings) p)) then
+                 where r.item < (select max(p.item) from unnest(v_postings) p))
+         or exists (select from unnest(v_rest) r join unnest(v_postings) f on f.tenant_id = r.tenant_id and f.idempotency_key = r.idempotency_key
+                    where ledger_private.posting_kind(f.envelope ->> 'event_type') in ('return', 'correction', 'reversal')
+                      and exists (select from unnest(v_postings) p where p.item > r.item and ledger_private.posting_kind(p.envelope ->> 'event_type') = 'sale')) then
         raise exception using errcode = 'LSI01', message = 'a later arrival of a waiting key comes before a posting that may heal it';
       end if;
       perform pg_advisory_xact_lock(l.id)
-      from (select distinct ledger_private.txn_lock(p.tenant_id, s.store_id, s.txn_id) as id
-            from unnest(v_postings) p
-            cross join lateral (values (p.envelope ->> 'store_id', p.envelope ->> 'txn_id'),
-                                       (coalesce(nullif(p.envelope ->> 'original_store_id', ''), p.envelope ->> 'store_id'),
-                                        p.envelope ->> 'original_txn_id')) s(store_id, txn_id)
-            where s.txn_id is not null
-            order by 1) l;
+      from (select x.id from (
+              select ledger_private.txn_lock(p.tenant_id, s.store_id, s.txn_id) as id, s.rank
+              from unnest(v_postings) p
+              cross join lateral (select ledger_private.posting_kind(p.envelope ->> 'event_type') in ('return', 'correction', 'reversal') as refers) k
+              cross join lateral (values (p.envelope ->> 'store_id', p.envelope ->> 'txn_id', 1),
+                                         (case when k.refers then coalesce(nullif(p.envelope ->> 'original_store_id', ''), p.envelope ->> 'store_id') end,
+                                          case when k.refers then p.envelope ->> 'original_txn_id' end, 0)) s(store_id, txn_id, rank)
+              where s.txn_id is not null) x
+            group by x.id order by min(x.rank), x.id) l;
       -- Their Gold and counter moves are applied once per row after the last (one row updated per
       -- posting walked all its earlier versions each time).
       perform set_config('ledger.defer_moves', 'on', true);

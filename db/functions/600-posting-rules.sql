@@ -113,16 +113,14 @@ language plpgsql
 volatile
 as $$
 begin
-  -- The posting's own transaction and, for a return, correction or reversal, its original's, in
-  -- one order (the lock's number) so that two postings cannot wait on each other.
-  perform pg_advisory_xact_lock(l.id)
-  from (select distinct ledger_private.txn_lock(p_envelope ->> 'tenant_id', s.store_id, s.txn_id) as id
-        from (values (p_envelope ->> 'store_id', p_envelope ->> 'txn_id'),
-                     (case when p_kind in ('return', 'correction', 'reversal')
-                           then coalesce(nullif(p_envelope ->> 'original_store_id', ''), p_envelope ->> 'store_id') end,
-                      case when p_kind in ('return', 'correction', 'reversal') then p_envelope ->> 'original_txn_id' end)) s(store_id, txn_id)
-        where s.txn_id is not null
-        order by 1) l;
+  -- The original's lock first (the sale a return, correction or reversal belongs to), then the
+  -- posting's own: a sale that heals the postings waiting on it takes their own locks while it holds
+  -- its own, so every session takes a sale's lock before the locks of the postings that refer to it.
+  if p_kind in ('return', 'correction', 'reversal') then
+    perform pg_advisory_xact_lock(ledger_private.txn_lock(p_envelope ->> 'tenant_id',
+      coalesce(nullif(p_envelope ->> 'original_store_id', ''), p_envelope ->> 'store_id'), p_envelope ->> 'original_txn_id'));
+  end if;
+  perform pg_advisory_xact_lock(ledger_private.txn_lock(p_envelope ->> 'tenant_id', p_envelope ->> 'store_id', p_envelope ->> 'txn_id'));
 end
 $$;
 comment on function ledger_private.lock_posting_txns(jsonb, text) is 'Takes the advisory locks of a posting''s transactions (its own, its original''s) in lock order.';

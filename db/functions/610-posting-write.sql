@@ -104,13 +104,14 @@ begin
   end if;
   if v_old.posting_id is not null then
     perform pg_advisory_xact_lock(ledger_private.txn_lock(v_tenant_id, v_old.store_id, v_old.txn_id));
-    -- A sale that postings refer to cannot move away from them.
-    if v_old.kind = 'sale' and (v_kind <> 'sale' or v_store_id <> v_old.store_id or p_envelope ->> 'txn_id' <> v_old.txn_id)
+    -- A sale that postings refer to cannot change under them: what they moved was judged against
+    -- it (a correction changes it instead).
+    if v_old.kind = 'sale'
        and exists (select from ledger.ledger_references r join ledger.ledger_transactions t on t.tenant_id = r.tenant_id and t.posting_id = r.posting_id
                    where r.tenant_id = v_tenant_id and r.original_store_id = v_old.store_id and r.original_txn_id = v_old.txn_id
                      and t.superseded_by is null) then
       return jsonb_build_object('reason_code', 'CANNOT_EXCEED_ORIGINAL', 'details', jsonb_build_object(
-        'message', 'returns, corrections or a reversal refer to this sale: it cannot change its store, txn_id or kind',
+        'message', 'returns, corrections or a reversal refer to this sale: it cannot change (send a CORRECTION)',
         'store_id', v_old.store_id, 'txn_id', v_old.txn_id));
     end if;
   end if;

@@ -11,11 +11,16 @@ insert into not_by_tenant values
   ('ledger.currencies', 'ISO 4217 reference data, one row per currency'),
   ('ledger.event_types', 'the allowlist of event types, shared by every tenant'),
   ('ledger.reason_codes', 'the vocabulary of reason codes, shared by every tenant'),
+  ('ledger.time_zones', 'the IANA zone names a store or tenant may have, shared by every tenant'),
   ('ledger_private.api_keys', 'looked up by key before the tenant is known; a reference table on Citus'),
   -- Bulk jobs: an operator's job matches exceptions of many tenants at once (its filter may name
   -- none), so it belongs to no tenant; its items carry each exception's tenant_id.
   ('ledger.jobs', 'an operator''s bulk job spans tenants'),
-  ('ledger.job_items', 'the steps of a job, keyed by the job, which spans tenants');
+  ('ledger.job_items', 'the steps of a job, keyed by the job, which spans tenants'),
+  -- Scratch rows of one set-based call, written and deleted by its own transaction (by xid), never
+  -- looked up by key: local to the node that runs the call, not distributed.
+  ('ledger_private.deferred_gold', 'a set-based call''s Gold moves until its end, by transaction'),
+  ('ledger_private.deferred_counters', 'a set-based call''s counter moves until its end, by transaction');
 
 create temp view tenant_tables as
   select c.oid, format('%I.%I', n.nspname, c.relname) as table_name
