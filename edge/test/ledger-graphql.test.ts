@@ -117,6 +117,18 @@ describe('bounds', () => {
     }
   });
 
+  test('closeBusinessDay: an operator\'s, audited as REST\'s is; a producer\'s refused (403); twice 409', async () => {
+    const CLOSE = 'mutation ($t: String!) { closeBusinessDay(input: {tenantId: $t, businessDate: "2026-06-20", notes: "via GraphQL"}) { result { closedBy notes } } }';
+    const refused = await gql(h.producerKey, CLOSE, { t: h.tenant });
+    expect(refused.errors[0].extensions).toMatchObject({ status: 403 });
+    const closed = await gql(h.operatorKey, CLOSE, { t: h.tenant });
+    expect(closed.data.closeBusinessDay.result).toEqual({ closedBy: 'operator:operator-ops', notes: 'via GraphQL' });
+    const { rows } = await h.owner.query("select count(*)::int as n from ledger.audit_log where tenant_id = $1 and action = 'business_day.closed'", [h.tenant]);
+    expect(rows[0].n).toBe(1);
+    const again = await gql(h.operatorKey, CLOSE, { t: h.tenant });
+    expect(again.errors[0]).toMatchObject({ message: expect.stringMatching(/already closed/), extensions: { code: '55000', status: 409 } });
+  });
+
   test('Silver is read-only in GraphQL: no mutation writes its tables', async () => {
     const r = (await gql(h.operatorKey, '{ __schema { mutationType { fields { name } } } }')).data;
     const names = r.__schema.mutationType.fields.map((f: { name: string }) => f.name);
