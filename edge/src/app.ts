@@ -13,6 +13,7 @@ import { eventRoutes } from './routes/events.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { ledgerRoutes } from './routes/ledger.js';
 import { JobWorker, type JobWorkerOptions } from './jobs-worker.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { adminConsole } from './admin-console.js';
@@ -58,6 +59,9 @@ const ALLOWED: [RegExp, string[]][] = [
   [/^\/v1\/exceptions\/[^/]+\/(resolve|assign)$/, ['POST']],
   [/^\/v1\/jobs\/[^/]+$/, ['GET', 'HEAD']],
   [/^\/v1\/jobs\/[^/]+\/cancel$/, ['POST']],
+  [/^\/v1\/transactions\/[^/]+\/[^/]+$/, ['GET', 'HEAD']],
+  [/^\/v1\/sales\/daily$/, ['GET', 'HEAD']],
+  [/^\/v1\/business-days\/close$/, ['POST']],
   [/^\/(openapi\.json|docs|metrics)$/, ['GET', 'HEAD']],
 ];
 
@@ -90,6 +94,7 @@ export async function createEdge({ pool, logger, authCacheMs, limits: overrides,
   app.use(healthRoutes(db, pool));
   app.use(jobRoutes(db, worker, limits));
   app.use(exceptionRoutes(db, limits));
+  app.use(ledgerRoutes(db, limits));
   app.use(metricsRoutes(metrics));
   app.use(adminApiRoutes(db, limits));
   app.use(adminConsole());

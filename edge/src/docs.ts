@@ -3,7 +3,7 @@
 import express, { Router } from 'express';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { components, ExceptionListQuery } from './schemas.js';
+import { components, DailySalesQuery, ExceptionListQuery, TransactionQuery } from './schemas.js';
 
 const require = createRequire(import.meta.url);
 
@@ -12,6 +12,8 @@ const json = (description: string, schema: object) => ({ description, content: {
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const exceptionIdParam = { name: 'exception_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const auth = [{ bearer: [] }];
+const queryParameters = (schema: { properties: Record<string, object>; required?: readonly string[] }) =>
+  Object.entries(schema.properties).map(([name, property]) => ({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property }));
 const common = { 401: problem('No, unknown or revoked key'), 403: problem('Wrong role or tenant') };
 const body = { 408: problem('The body took longer than BODY_TIMEOUT_MS'), 415: problem('Not application/json in UTF-8, or an unknown Content-Encoding') };
 
@@ -114,6 +116,37 @@ export function openApiDocument() {
           description: 'Waits for the step under way; nothing of the job is resolved after. What was done stays done.',
           parameters: [{ name: 'job_id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: { 200: json('The cancelled job', ref('Job')), ...common, 404: problem('Unknown'), 409: problem('Ended already'), 422: problem('Not a UUID') },
+        },
+      },
+      '/v1/transactions/{store_id}/{txn_id}': {
+        get: {
+          summary: 'A posted transaction as it stands: current values, lines with quantities returned, its timeline', tags: ['producers', 'operators'], security: auth,
+          description: 'Amounts are JSON numbers written exactly as PostgreSQL holds them (parse them losslessly to keep every digit).',
+          parameters: [{ name: 'store_id', in: 'path', required: true, schema: { type: 'string' } }, { name: 'txn_id', in: 'path', required: true, schema: { type: 'string' } },
+            ...queryParameters(TransactionQuery)],
+          responses: { 200: json('The transaction', ref('Transaction')), ...common, 404: problem('Nothing posted under this store and txn_id'), 422: problem('Bad query (an operator key without tenant_id)') },
+        },
+      },
+      '/v1/sales/daily': {
+        get: {
+          summary: 'Gold: daily sales per store, business day and currency', tags: ['producers', 'operators'], security: auth,
+          description: 'Days with postings only, ordered by business day, tenant, store and currency. Amounts exact, as for transactions.',
+          parameters: queryParameters(DailySalesQuery),
+          responses: {
+            200: json('The days', { type: 'object', properties: { items: { type: 'array', items: ref('DailySales') } } }), ...common,
+            422: problem('A missing or invalid date, from after to, or a span too long (errors name the field)'),
+          },
+        },
+      },
+      '/v1/business-days/close': {
+        post: {
+          summary: 'Close a business day of a store, or of every store of a tenant (audited)', tags: ['operators'], security: auth,
+          description: 'A posting that would land on a closed day is quarantined LATE_EVENT_OUTSIDE_WINDOW. A day closes once.',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CloseBusinessDayRequest') } } },
+          responses: {
+            201: json('The closed day', ref('BusinessDay')), 400: problem('Not JSON'), ...common, ...body,
+            409: problem('The day is closed already'), 422: problem('Bad request, or an unknown tenant (errors name the field)'),
+          },
         },
       },
       '/admin/api/me': {

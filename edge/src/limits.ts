@@ -28,6 +28,8 @@ export interface Limits {
   actorChars: number;
   assigneeChars: number;
   notesChars: number;
+  /** Days one GET /v1/sales/daily may span (from to to, both included). */
+  salesDailyDays: number;
   /** GraphQL connections: `first`/`last` when neither is given, and their largest value. */
   pageSizeDefault: number;
   pageSizeMax: number;
@@ -56,6 +58,7 @@ export function defaultLimits(): Limits {
     actorChars: 200,
     assigneeChars: 200,
     notesChars: 4000,
+    salesDailyDays: 366,
     pageSizeDefault: 50,
     pageSizeMax: 500,
     queryDepth: 16,

@@ -224,7 +224,100 @@ export const Health = {
   },
 } as const;
 
+// The ledger's reads and the close of a day. Amounts are JSON numbers written as PostgreSQL's
+// numeric text: every digit kept (a client that parses them as doubles may round them).
+const TENANT_ID = { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } as const;
+/** A calendar date PostgreSQL's date holds (it has no year 0). */
+const DATE = { type: 'string', format: 'date', pattern: '^(?!0000)[0-9]{4}-', examples: ['2026-02-25'] } as const;
+const MONEY = { type: 'number', description: 'Major units, exact: written as PostgreSQL\'s numeric text.' } as const;
+
+export const TransactionQuery = {
+  type: 'object',
+  properties: { tenant_id: { ...TENANT_ID, description: 'Required for operator keys; a producer key reads its own tenant (another is 403).' } },
+  additionalProperties: false,
+} as const;
+
+export const Transaction = {
+  type: 'object',
+  description: 'A posted transaction as it stands (ledger.get_transaction).',
+  properties: {
+    tenant_id: { type: 'string' }, store_id: { type: 'string' }, txn_id: { type: 'string' },
+    kind: { type: 'string', enum: ['sale', 'return', 'correction', 'reversal'] },
+    current: { type: 'boolean', description: 'false when its key\'s last posting was superseded or withdrawn.' },
+    status: { type: 'string', enum: ['posted', 'reversed'] }, currency: { type: 'string' },
+    business_date: { type: 'string', format: 'date' }, occurred_at: { type: 'string', format: 'date-time' },
+    idempotency_key: { type: 'string' }, raw_id: { type: 'integer' }, version: { type: 'integer' },
+    posted_total: MONEY, tax_amount: { ...MONEY, type: ['number', 'null'] }, discount_amount: { ...MONEY, type: ['number', 'null'] },
+    total: { ...MONEY, description: 'As corrected (exact).' }, returned_total: MONEY, remaining_total: MONEY,
+    corrected_by: { type: ['integer', 'null'], description: 'The posting of the correction in force.' },
+    reversed_by: { type: ['integer', 'null'], description: 'The posting of the reversal.' },
+    original: { type: ['object', 'null'], description: 'A return, correction or reversal: the sale it refers to.',
+      properties: { store_id: { type: 'string' }, txn_id: { type: 'string' }, posting_id: { type: 'integer' } } },
+    lines: { type: 'array', description: 'The lines as they stand (as corrected), each with the quantity returned.',
+      items: { type: 'object', properties: { line_no: { type: 'integer' }, sku: { type: 'string' }, qty: { type: 'number' }, amount: MONEY, returned: { type: 'number' } } } },
+    timeline: {
+      type: 'array', description: 'Every posting of it or referring to it, in the order posted, superseded ones included.',
+      items: {
+        type: 'object',
+        properties: {
+          posting_id: { type: 'integer' }, kind: { type: 'string' }, txn_id: { type: 'string' }, store_id: { type: 'string' },
+          idempotency_key: { type: 'string' }, raw_id: { type: 'integer' }, version: { type: 'integer' },
+          business_date: { type: 'string', format: 'date' }, occurred_at: { type: 'string', format: 'date-time' },
+          total_amount: MONEY, gold_amount: { ...MONEY, description: 'What it moved in Gold, signed (exact).' },
+          status: { type: 'string' }, superseded_by: { type: ['integer', 'null'] }, withdrawn: { type: 'boolean' },
+          posted_at: { type: 'string', format: 'date-time' },
+          lines: { type: ['array', 'null'], items: { type: 'object', properties: { sku: { type: 'string' }, qty: { type: 'number' }, amount: MONEY } } },
+        },
+      },
+    },
+  },
+} as const;
+
+export const DailySalesQuery = {
+  type: 'object',
+  required: ['from', 'to'],
+  properties: {
+    tenant_id: { ...TENANT_ID, description: 'A producer key reads its own tenant (another is 403); an operator key, without it, every tenant.' },
+    store_id: { type: 'string', minLength: 1 },
+    from: { ...DATE, description: 'First business day, included.' },
+    to: { ...DATE, description: `Last business day, included: not before from, at most ${LIMITS.salesDailyDays} days on.` },
+  },
+  additionalProperties: false,
+} as const;
+
+export const DailySales = {
+  type: 'object',
+  description: 'Gold: one store\'s business day in one currency (ledger.get_daily_sales). net_amount = sales - returns + corrections - reversals.',
+  properties: {
+    tenant_id: { type: 'string' }, store_id: { type: 'string' }, business_date: { type: 'string', format: 'date' }, currency: { type: 'string' },
+    sales_count: { type: 'integer' }, sales_amount: MONEY, returns_count: { type: 'integer' }, returns_amount: MONEY,
+    corrections_count: { type: 'integer' }, corrections_amount: { ...MONEY, description: 'Signed: what corrections changed (exact).' },
+    reversals_count: { type: 'integer' }, reversals_amount: MONEY, net_amount: MONEY,
+  },
+} as const;
+
+export const CloseBusinessDayRequest = {
+  type: 'object',
+  required: ['tenant_id', 'business_date', 'notes'],
+  properties: {
+    tenant_id: TENANT_ID,
+    store_id: { type: ['string', 'null'], minLength: 1, description: 'The store; absent or null: every store of the tenant.' },
+    business_date: DATE,
+    notes: { type: 'string', minLength: 1, maxLength: LIMITS.notesChars, description: 'Why; kept in the audit trail.' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const BusinessDay = {
+  type: 'object',
+  properties: {
+    tenant_id: { type: 'string' }, store_id: { type: ['string', 'null'], description: 'null: every store of the tenant.' },
+    business_date: { type: 'string', format: 'date' }, closed_at: { type: 'string', format: 'date-time' },
+    closed_by: { type: 'string' }, notes: { type: 'string' },
+  },
+} as const;
+
 export const components = {
   Envelope, IngestAnswer, BatchRequest, BatchAnswer, FieldErrors, Problem, ResolveRequest, AssignRequest, Exception, Health,
-  BulkFilter, BulkRequest, DryRun, JobStarted, Job,
+  BulkFilter, BulkRequest, DryRun, JobStarted, Job, Transaction, DailySales, CloseBusinessDayRequest, BusinessDay,
 };
