@@ -96,7 +96,7 @@ describe('schema', () => {
   });
 
   test('mutations are the ledger functions that write, nothing else', () => {
-    expect([...mutations].sort()).toEqual(['assignException', 'ingestEvent', 'ingestEvents', 'resolveException']);
+    expect([...mutations].sort()).toEqual(['assignException', 'closeBusinessDay', 'ingestEvent', 'ingestEvents', 'resolveException', 'setStoreTimeZone']);
     expect(mutations.filter((m) => /^(create|update|delete)/.test(m))).toEqual([]);
   });
 
@@ -117,7 +117,7 @@ describe('schema', () => {
         body: JSON.stringify({ query: '{ __schema { mutationType { fields { name } } } }' }),
       });
       const fields = (await r.json()).data.__schema.mutationType.fields.map((f: { name: string }) => f.name);
-      expect([...fields].sort()).toEqual(['assignException', 'ingestEvent', 'ingestEvents', 'resolveException']);
+      expect([...fields].sort()).toEqual(['assignException', 'closeBusinessDay', 'ingestEvent', 'ingestEvents', 'resolveException', 'setStoreTimeZone']);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
