@@ -39,7 +39,8 @@ describe.skipIf(chromiumMissing)('the console in chromium', () => {
     h = await startHarness('console', 'tenant_console');
     await h.ingest('sale-1');
     await h.ingest('sale-1');
-    await h.ingest('sale-2', { event_type: 'RETURN' });
+    // A return of one line of sale-1, which posts.
+    await h.ingest('sale-2', { event_type: 'RETURN', original_txn_id: 'txn-sale-1', total_amount: 12.5, line_items: [{ sku: 'SKU-BBB', qty: 1, amount: 12.5 }] });
     await h.ingest('conflict-1');
     conflict = (await h.ingest('conflict-1', { total_amount: 45, line_items: [{ sku: 'SKU-AAA', qty: 1, amount: 45 }] })).exception_id;
     unknownType = (await h.ingest('magic-1', { event_type: 'MAGIC' })).exception_id;
