@@ -4,7 +4,7 @@
 // dialog. Offered to operator keys only: the database lets no other role close a day.
 import { Dialog, DialogActions, DialogContent, DialogTitle, Stack, Typography } from '@mui/material';
 import { useState } from 'react';
-import { DateInput, Form, SaveButton, TextInput, required, useListContext, useNotify, usePermissions, useRefresh, useTranslate } from 'react-admin';
+import { DateInput, Form, SaveButton, TextInput, required, useGetIdentity, useListContext, useNotify, useRefresh, useTranslate } from 'react-admin';
 import { ActionButton } from '../common/ActionButton';
 import { ServerError } from '../common/ServerError';
 import { useDecision } from '../common/useDecision';
@@ -15,9 +15,9 @@ import { submissionErrors } from '../exceptions/submissionErrors';
 const FIELDS = ['tenant_id', 'store_id', 'business_date', 'notes'];
 
 export const CloseDayButton = () => {
-  const { permissions } = usePermissions();
+  const { identity } = useGetIdentity();
   const [open, setOpen] = useState(false);
-  if (permissions !== 'operator') return null;
+  if (identity?.role !== 'operator') return null;
   return (
     <>
       <ActionButton label="ls.close_day.open" onClick={() => setOpen(true)} />
