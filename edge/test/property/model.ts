@@ -23,6 +23,10 @@ const write = (list: [string, string][], space = '') => `{${list.map(([k, v]) =>
 const replaced = (list: [string, string][], name: string, text: string): [string, string][] =>
   list.map(([k, v]) => [k, k === JSON.stringify(name) ? text : v]);
 
+/** Another total with one line of that amount, so that the sale still adds up (a posting rule checks it). */
+const amounts = (list: [string, string][], total: string): [string, string][] =>
+  replaced(replaced(list, 'total_amount', total), 'line_items', `[{"sku":"SKU-AAA","qty":1,"amount":${total}}]`);
+
 export interface Variant {
   name: string;
   text(tenant: string, eventId: string): string;
@@ -43,10 +47,11 @@ export const VARIANTS: Variant[] = [
   { name: 'base, members reversed and spaced', text: (t, id) => write(members(t, id).reverse(), ' ') },
   { name: 'base, total_amount repeated (last wins)', text: (t, id) => write([['"total_amount"', '1'], ...members(t, id)]) },
   { name: 'total_amount 42.50', exactDigits: true, text: (t, id) => write(replaced(members(t, id), 'total_amount', '42.50')) },
-  { name: 'total_amount 40.0', exactDigits: true, text: (t, id) => write(replaced(members(t, id), 'total_amount', '40.0')) },
-  { name: 'total_amount …23.45', exactDigits: true, text: (t, id) => write(replaced(members(t, id), 'total_amount', '12345678901234567890123.45')) },
-  { name: 'total_amount …23.46', exactDigits: true, text: (t, id) => write(replaced(members(t, id), 'total_amount', '12345678901234567890123.46')) },
-  { name: 'total_amount 41', text: (t, id) => write(replaced(members(t, id), 'total_amount', '41')) },
+  { name: 'total_amount 40.0', exactDigits: true, text: (t, id) => write(amounts(members(t, id), '40.0')) },
+  { name: 'total_amount …23.45', exactDigits: true, text: (t, id) => write(amounts(members(t, id), '12345678901234567890123.45')) },
+  { name: 'total_amount …23.46', exactDigits: true, text: (t, id) => write(amounts(members(t, id), '12345678901234567890123.46')) },
+  // The lines (30.0 + 12.5) no longer add up to the total: a posting rule quarantines it.
+  { name: 'total_amount 41, lines unchanged', text: (t, id) => write(replaced(members(t, id), 'total_amount', '41')) },
   { name: 'store_id store_002', text: (t, id) => write(replaced(members(t, id), 'store_id', '"store_002"')) },
   { name: 'event_type sale', text: (t, id) => write(replaced(members(t, id), 'event_type', '"sale"')) },
   { name: 'event_type MAGIC', weight: 2, text: (t, id) => write(replaced(members(t, id), 'event_type', '"MAGIC"')) },
@@ -60,16 +65,23 @@ export const VARIANTS: Variant[] = [
   { name: 'another tenant', refusal: 'forbidden', text: (_t, id) => write(members('someone_else', id)) },
 ];
 
-/** Merge patches: some keep the payload a valid arrival of the key, some do not (LSR01). */
+/**
+ * Merge patches: some keep the payload a valid arrival of the key, some do not (LSR01), some make
+ * it a valid arrival that a posting rule refuses (also LSR01: a return or void naming no sale,
+ * lines that do not add up, too many decimals).
+ */
 export const PATCHES: string[] = [
   '{}',
+  '{"total_amount": 40.0, "line_items": [{"sku": "SKU-AAA", "qty": 1, "amount": 40.0}]}',
+  '{"total_amount": 12345678901234567890123.40, "line_items": [{"sku": "SKU-AAA", "qty": 1, "amount": 12345678901234567890123.40}]}',
+  // Posting rules refuse these replays: lines that do not add up, more decimals than USD has.
   '{"total_amount": 40.0}',
-  '{"total_amount": 12345678901234567890123.450}',
+  '{"total_amount": 12345678901234567890123.450, "line_items": [{"sku": "SKU-AAA", "qty": 1, "amount": 12345678901234567890123.450}]}',
   '{"total_amount": null}',
   '{"event_type": "return"}',
   '{"event_type": "VOID", "total_amount": 0}',
   '{"event_type": "sale", "note": null}',
-  '{"line_items": [{"sku": "SKU-Z", "qty": 2, "amount": 5.10}]}',
+  '{"total_amount": 10.20, "line_items": [{"sku": "SKU-Z", "qty": 2, "amount": 10.20}]}',
   '{"meta": {"reviewed": true, "old": null}}',
   '{"event_type": "MAGIC"}',
   '{"event_type": "SALE", "event_type": "MAGIC"}',
@@ -225,6 +237,7 @@ export const SNAPSHOT_SQL = `
 export const OUTCOME_ROWS = [
   'none + allowed type → processed (201)',
   'none + unknown type → UNKNOWN_EVENT_TYPE (202)',
+  'none + allowed type, a posting rule fails → TOTALS_MISMATCH (202)',
   'processed + same fingerprint → duplicate (200)',
   'processed + other fingerprint → IDEMPOTENCY_CONFLICT (202)',
   'quarantined + any → ALREADY_QUARANTINED (202)',
@@ -303,7 +316,76 @@ function replayable(payload: LJson, tenant: string, eventId: string): boolean {
     if (typeof value !== 'string' || value === '') return false;
   }
   if (!RFC3339.test(payload.get('occurred_at') as string)) return false;
-  return payload.get('tenant_id') === tenant && payload.get('event_id') === eventId && ALLOWED.has(upper(payload.get('event_type')));
+  return payload.get('tenant_id') === tenant && payload.get('event_id') === eventId && ALLOWED.has(upper(payload.get('event_type')))
+    && postingRefusal(payload) === null;
+}
+
+/** A decimal as PostgreSQL's numeric holds it: digits and a scale (digits after the point, as written). */
+interface Dec { units: bigint; scale: number }
+const dec = (n: Num): Dec => {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(n.text);
+  if (!m) throw new Error(`the model reads plain decimals only, not ${n.text}`);
+  return { units: BigInt(`${m[1]}${m[2]}${m[3] ?? ''}`), scale: (m[3] ?? '').length };
+};
+const rescale = (d: Dec, scale: number) => d.units * 10n ** BigInt(scale - d.scale);
+/** numeric + and -: the result has the larger scale. */
+const add = (a: Dec, b: Dec, sign = 1n): Dec => {
+  const scale = Math.max(a.scale, b.scale);
+  return { units: rescale(a, scale) + sign * rescale(b, scale), scale };
+};
+const cmp = (a: Dec, b: Dec) => { const s = Math.max(a.scale, b.scale); const x = rescale(a, s); const y = rescale(b, s); return x < y ? -1 : x > y ? 1 : 0; };
+const decText = (d: Dec): Num => {
+  const negative = d.units < 0n;
+  const digits = (negative ? -d.units : d.units).toString().padStart(d.scale + 1, '0');
+  const text = d.scale ? `${digits.slice(0, -d.scale)}.${digits.slice(-d.scale)}` : digits;
+  return new Num(`${negative ? '-' : ''}${text}`);
+};
+const ZERO: Dec = { units: 0n, scale: 0 };
+/** An amount of USD as the posting rules accept it: a JSON number >= 0 with at most 2 decimals. */
+const amount = (v: LJson | undefined): Dec | null => {
+  if (!(v instanceof Num)) return null;
+  const d = dec(v);
+  return d.units < 0n || d.scale > 2 ? null : d;
+};
+
+/**
+ * The posting rule a payload of an allowed type breaks, for the payloads the variants and patches
+ * make (USD sales without an original: a return, correction or void names no sale, so it cannot
+ * post); null when it posts. TOTALS_MISMATCH with the details the rule gives.
+ */
+function postingRefusal(payload: LJson): { reason: string; details: LJson } | null {
+  const kind = upper(member(payload, 'event_type'));
+  if (kind !== 'SALE') return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
+  if (member(payload, 'currency') !== 'USD') return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
+  const total = amount(member(payload, 'total_amount'));
+  const tax = member(payload, 'tax_amount') ?? null;
+  const discount = member(payload, 'discount_amount') ?? null;
+  if (total === null || (tax !== null && amount(tax) === null) || (discount !== null && amount(discount) === null)) {
+    return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
+  }
+  const lines = member(payload, 'line_items') ?? null;
+  if (lines === null) return null;
+  if (!Array.isArray(lines)) return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
+  let sum: Dec | null = null;
+  for (const line of lines) {
+    const sku = member(line, 'sku');
+    const qty = member(line, 'qty');
+    const lineAmount = amount(member(line, 'amount'));
+    if (typeof sku !== 'string' || sku === '' || !(qty instanceof Num) || dec(qty).units <= 0n || lineAmount === null) {
+      return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
+    }
+    sum = sum === null ? lineAmount : add(sum, lineAmount);
+  }
+  const linesTotal = sum ?? ZERO;
+  const taxAmount = tax === null ? ZERO : amount(tax)!;
+  const discountAmount = discount === null ? ZERO : amount(discount)!;
+  const expected = add(add(linesTotal, taxAmount), discountAmount, -1n);
+  if (cmp(expected, total) === 0) return null;
+  return {
+    reason: 'TOTALS_MISMATCH',
+    details: obj({ expected: decText(expected), total_amount: decText(total), lines: decText(linesTotal),
+      tax_amount: decText(taxAmount), discount_amount: decText(discountAmount) }),
+  };
 }
 
 const INJECTED = /^injected processing failure \d+$/;
@@ -374,7 +456,15 @@ export class TenantModel {
         Object.assign(before, { status: 'quarantined', openExceptionId: exceptionId, arrivals: attempt });
       }
     } else if (!before) {
-      if (ALLOWED.has(type)) {
+      const rule = ALLOWED.has(type) ? postingRefusal(payload) : null;
+      if (rule) {
+        if (rule.details === null) throw new Error(`the model does not know the details of ${rule.reason}: no variant should reach it`);
+        result = 'quarantined';
+        reason = rule.reason;
+        label = `none + allowed type, a posting rule fails → ${rule.reason} (202)`;
+        exceptionId = open(reason, rule.details, null);
+        this.keys.set(key, { status: 'quarantined', eventType: type, canonicalRawId: null, canonicalPayload: null, openExceptionId: exceptionId, arrivals: 1 });
+      } else if (ALLOWED.has(type)) {
         result = 'processed';
         label = 'none + allowed type → processed (201)';
         this.keys.set(key, { status: 'processed', eventType: type, canonicalRawId: rawId, canonicalPayload: payload, openExceptionId: null, arrivals: 1 });
