@@ -3,7 +3,8 @@
 // JSON (bench-results/), with the load average at each part (other work on the machine moves every
 // figure). A benchmark, not a test: it never fails a build; it reports.
 //   BENCH_SECONDS (default 10) per measured run; BENCH_BRONZE_ROWS (default 1000000) for health;
-//   the variables of scripts/bench-db.mjs and scripts/bench-http.mjs (BENCH_ROUNDS, BENCH_CPU_PROF…).
+//   the variables of scripts/bench-db.mjs, scripts/bench-http.mjs and scripts/bench-ledger.mjs (BENCH_ROUNDS, BENCH_CPU_PROF,
+//   BENCH_GOLD_SIZES…).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
