@@ -13,6 +13,12 @@ language plpgsql
 volatile
 as $$
 begin
+  -- Inside a set-based call, kept for its end (ledger_private.apply_deferred).
+  if current_setting('ledger.defer_moves', true) = 'on' then
+    insert into ledger_private.deferred_counters
+    values (pg_current_xact_id(), p_tenant_id, p_events_raw, p_rejections, p_exceptions_open, p_processed, p_quarantined, p_ignored, p_postings);
+    return;
+  end if;
   -- A plain update of the existing shard row (the usual case) costs less than an upsert, which
   -- locks the conflicting row first with a WAL record of its own.
   update ledger_private.tenant_counters c set

@@ -307,10 +307,14 @@ begin
                                         p.envelope ->> 'original_txn_id')) s(store_id, txn_id)
             where s.txn_id is not null
             order by 1) l;
+      -- Their Gold and counter moves are applied once per row after the last (one row updated per
+      -- posting walked all its earlier versions each time).
+      perform set_config('ledger.defer_moves', 'on', true);
       foreach v_posting in array v_postings loop
         v_answers := v_answers || ledger_private.settle_posting(v_posting);
         v_order := v_order || v_posting.item;
       end loop;
+      perform ledger_private.apply_deferred();
     end if;
 
 

@@ -227,6 +227,11 @@ declare
   v_tenant_id text := p_envelope ->> 'tenant_id';
   v_key text := p_envelope ->> 'event_id';
   v_store_id text := p_envelope ->> 'store_id';
+  -- Looked up as variables: a generic plan does not take `p_envelope ->> 'txn_id'` as an index
+  -- condition, and scanned every posting of the tenant (then of the store) for each new one.
+  v_txn_id text := p_envelope ->> 'txn_id';
+  v_source_system text := p_envelope ->> 'source_system';
+  v_source_event_id text := p_envelope ->> 'source_event_id';
   v_errors jsonb;
   v_total numeric;
   v_lines numeric;
@@ -245,7 +250,7 @@ begin
   end if;
 
   select t.idempotency_key into v_other from ledger.ledger_transactions t
-  where t.tenant_id = v_tenant_id and t.store_id = v_store_id and t.txn_id = p_envelope ->> 'txn_id' and t.superseded_by is null
+  where t.tenant_id = v_tenant_id and t.store_id = v_store_id and t.txn_id = v_txn_id and t.superseded_by is null
     and t.idempotency_key <> v_key;
   if found then
     return jsonb_build_object('reason_code', 'DUPLICATE_TRANSACTION', 'details',
@@ -254,8 +259,8 @@ begin
 
   if jsonb_typeof(p_envelope -> 'source_event_id') = 'string' then
     select t.idempotency_key into v_other from ledger.ledger_transactions t
-    where t.tenant_id = v_tenant_id and t.source_system = p_envelope ->> 'source_system'
-      and t.source_event_id = p_envelope ->> 'source_event_id' and t.superseded_by is null and t.idempotency_key <> v_key;
+    where t.tenant_id = v_tenant_id and t.source_system = v_source_system
+      and t.source_event_id = v_source_event_id and t.superseded_by is null and t.idempotency_key <> v_key;
     if found then
       return jsonb_build_object('reason_code', 'DUPLICATE_SOURCE_EVENT_ID', 'details',
         jsonb_build_object('source_system', p_envelope ->> 'source_system', 'source_event_id', p_envelope ->> 'source_event_id', 'posted_by', v_other));

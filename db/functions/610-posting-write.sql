@@ -24,6 +24,12 @@ language plpgsql
 volatile
 as $$
 begin
+  -- Inside a set-based call, kept for its end (ledger_private.apply_deferred).
+  if current_setting('ledger.defer_moves', true) = 'on' then
+    insert into ledger_private.deferred_gold
+    values (pg_current_xact_id(), p_tenant_id, p_store_id, p_business_date, p_currency, p_kind, p_count, p_amount);
+    return;
+  end if;
   -- This backend's shard of the day's row: concurrent postings to one store and day move
   -- different rows (as the health counters do).
   insert into ledger.daily_sales as d (tenant_id, store_id, business_date, currency, shard,
@@ -182,3 +188,37 @@ end
 $$;
 comment on function ledger_private.post_key(jsonb, bigint, timestamptz) is
   'Posts a key''s canonical payload (p_raw_id: its Bronze arrival) to Silver and Gold, superseding the key''s earlier posting when the payload changed; heals the exceptions a sale''s posting was awaited by. Null when posted (or when the type posts nothing), else {reason_code, details}: nothing is written.';
+
+create or replace function ledger_private.apply_deferred()
+returns void
+language plpgsql
+volatile
+as $$
+declare
+  v_xid xid8 := pg_current_xact_id();
+  v_row record;
+begin
+  -- The end of a set-based call: what it kept back, applied once per Gold row and tenant, in key
+  -- order (as every writer takes them), and deferring ends.
+  perform set_config('ledger.defer_moves', 'off', true);
+  for v_row in
+    with taken as (delete from ledger_private.deferred_gold g where g.xid = v_xid returning g.*)
+    select t.tenant_id, t.store_id, t.business_date, t.currency, t.kind, sum(t.count)::integer as count, sum(t.amount) as amount
+    from taken t group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+  loop
+    perform ledger_private.move_gold(v_row.tenant_id, v_row.store_id, v_row.business_date, v_row.currency, v_row.kind, v_row.count, v_row.amount);
+  end loop;
+  for v_row in
+    with taken as (delete from ledger_private.deferred_counters c where c.xid = v_xid returning c.*)
+    select t.tenant_id, sum(t.events_raw)::integer as events_raw, sum(t.rejections)::integer as rejections,
+           sum(t.exceptions_open)::integer as exceptions_open, sum(t.processed)::integer as processed,
+           sum(t.quarantined)::integer as quarantined, sum(t.ignored)::integer as ignored, sum(t.postings)::integer as postings
+    from taken t group by 1 order by 1
+  loop
+    perform ledger_private.bump_counters(v_row.tenant_id, v_row.events_raw, v_row.rejections, v_row.exceptions_open, v_row.processed,
+                                         v_row.quarantined, v_row.ignored, v_row.postings);
+  end loop;
+end
+$$;
+comment on function ledger_private.apply_deferred() is
+  'Applies the Gold and counter moves a set-based call kept back (ledger.defer_moves on), one update per row, and ends deferring.';

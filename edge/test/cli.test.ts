@@ -66,7 +66,7 @@ describe('ledger-safe CLI on the embedded PostgreSQL', () => {
     const post = (key: string) => fetch(`${url}/v1/events`, {
       method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ schema_version: '1', tenant_id: 'cli_t', store_id: 's', source_system: 'x', event_id: `e-${Math.random()}`,
-        event_type: 'SALE', occurred_at: '2026-02-25T00:00:00Z', txn_id: 't' }),
+        event_type: 'SALE', occurred_at: '2026-02-25T00:00:00Z', txn_id: `t-${Math.random()}`, currency: 'USD', total_amount: 5 }),
     });
     expect((await post(secret.trim())).status).toBe(201);
     const { stdout: list } = await cli('keys', 'list');

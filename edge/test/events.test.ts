@@ -39,10 +39,10 @@ describe('outcomes', () => {
 
   test('a number with more digits than a double holds is stored as sent, and its retry is a duplicate', async () => {
     const raw = `{"schema_version":"1.0","tenant_id":"${h.tenant}","store_id":"s","source_system":"pos","event_id":"big-1","event_type":"SALE",`
-      + `"occurred_at":"2026-02-25T00:00:00Z","txn_id":"t","total_amount":12345678901234567890.123456789012,"note":"caf\\u00e9 \\ud83d\\ude00"}`;
+      + `"occurred_at":"2026-02-25T00:00:00Z","txn_id":"t","currency":"USD","total_amount":42.5,"loyalty_points":12345678901234567890.123456789012,"note":"caf\\u00e9 \\ud83d\\ude00"}`;
     const first = await h.http('POST', '/v1/events', { key: h.producerKey, raw, headers: { 'content-type': 'application/json' } });
     expect(first.status).toBe(201);
-    const { rows } = await h.owner.query("select payload ->> 'total_amount' as amount, payload ->> 'note' as note from ledger.events_raw where raw_id = $1", [first.json.raw_id]);
+    const { rows } = await h.owner.query("select payload ->> 'loyalty_points' as amount, payload ->> 'note' as note from ledger.events_raw where raw_id = $1", [first.json.raw_id]);
     expect(rows[0]).toEqual({ amount: '12345678901234567890.123456789012', note: 'café 😀' });
     const retry = await h.http('POST', '/v1/events', { key: h.producerKey, raw, headers: { 'content-type': 'application/json' } });
     expect(retry.json.result).toBe('duplicate');

@@ -8,7 +8,7 @@ import { getIntrospectionQuery } from 'postgraphile/graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEdge } from '../src/app.js';
 import { startHarness, type Harness } from './harness.js';
-import { envelope } from './support.js';
+import { envelope, saleText } from './support.js';
 
 let h: Harness;
 let otherTenant: string;
@@ -235,7 +235,7 @@ describe('GraphQL ingest: the batch route\'s rules', () => {
   });
 
   test('an envelope as text is stored exactly as written; as JSON it passes through JavaScript numbers', async () => {
-    const text = JSON.stringify(envelope(h.tenant, 'g-exact')).replace('42.5', '12345678901234567890123.45').replace('"USD"', '"USD","tax":40.0');
+    const text = saleText(h.tenant, 'g-exact', '12345678901234567890123.45').replace('"USD"', '"USD","tax":40.0');
     const r = await gql(h.producerKey, INGEST, { t: text });
     expect(r.json.data.ingestEvent.result.status).toBe(201);
     const { rows } = await h.owner.query("select payload::text as p from ledger.events_raw where idempotency_key = 'g-exact' and tenant_id = $1", [h.tenant]);
@@ -279,8 +279,9 @@ describe('writes: REST\'s length limits', () => {
 
 describe('exact values: a text field beside every JSON field', () => {
   test('every field of type JSON has a String field named <field>Text beside it', async () => {
-    const r = await op('{ __schema { types { name kind fields { name type { name kind ofType { name kind ofType { name } } } } } } }');
-    const named = (t: any): string | undefined => t?.name ?? named(t?.ofType);
+    const r = await op('{ __schema { types { name kind fields { name type { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } }');
+    // [X!]! is three wrappers deep; a type the query does not reach that deep names nothing.
+    const named = (t: any): string | undefined => (t ? t.name ?? named(t.ofType) : undefined);
     const missing: string[] = [];
     let json = 0;
     for (const type of r.json.data.__schema.types.filter((t: any) => t.kind === 'OBJECT' && !t.name.startsWith('__'))) {
@@ -296,7 +297,7 @@ describe('exact values: a text field beside every JSON field', () => {
   });
 
   test('12345678901234567890123.45 and 40.0 read back as written through the text fields', async () => {
-    const text = JSON.stringify(envelope(h.tenant, 'g-read')).replace('42.5', '12345678901234567890123.45').replace('"USD"', '"USD","tax":40.0');
+    const text = saleText(h.tenant, 'g-read', '12345678901234567890123.45').replace('"USD"', '"USD","tax":40.0');
     await h.http('POST', '/v1/events', { key: h.producerKey, raw: text, headers: { 'content-type': 'application/json' } });
     const conflict = await h.http('POST', '/v1/events', { key: h.producerKey, raw: text.replace('"tax":40.0', '"tax":41.0'), headers: { 'content-type': 'application/json' } });
     const id = conflict.json.exception_id;

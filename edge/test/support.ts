@@ -38,6 +38,15 @@ export function envelope(tenantId: string, eventId: string, extra: Record<string
   };
 }
 
+/**
+ * A well-formed sale as JSON text whose total (and its one line) is `total` as written: digits no
+ * JavaScript number holds, trailing zeros.
+ */
+export function saleText(tenantId: string, eventId: string, total: string): string {
+  return JSON.stringify(envelope(tenantId, eventId, { total_amount: 1 }))
+    .replace('"total_amount":1,', `"total_amount":${total},`).replace('"amount":1}', `"amount":${total}}`);
+}
+
 /** A tenant's health counters beside what count(*) of the tables says: equal when all is well. */
 export async function countersAndCounts(db: Pick<pg.Pool, 'query'>, tenant: string): Promise<{ health: unknown; counted: unknown }> {
   const { rows } = await db.query(
