@@ -140,13 +140,9 @@ begin
   if v_old.posting_id is not null then
     perform ledger_private.retire_posting(v_old, 0);
   end if;
-  -- Only a store's first posting makes its row: an insert checks the row's zone against
-  -- pg_timezone_names (~40 ms) before it finds the conflict, so every posting paid it.
-  if not exists (select from ledger.stores s where s.tenant_id = v_tenant_id and s.store_id = v_store_id) then
-    insert into ledger.stores (tenant_id, store_id, time_zone, first_posting_at)
-    select v_tenant_id, v_store_id, t.time_zone, p_at from ledger.tenants t where t.tenant_id = v_tenant_id
-    on conflict (tenant_id, store_id) do nothing;
-  end if;
+  insert into ledger.stores (tenant_id, store_id, time_zone, first_posting_at)
+  select v_tenant_id, v_store_id, t.time_zone, p_at from ledger.tenants t where t.tenant_id = v_tenant_id
+  on conflict (tenant_id, store_id) do nothing;
   update ledger.stores s set first_posting_at = p_at
   where s.tenant_id = v_tenant_id and s.store_id = v_store_id and s.first_posting_at is null;
 

@@ -1,8 +1,8 @@
 -- docs/citus.md: every table of a tenant's rows can be distributed by tenant_id because each of its
 -- keys (primary, unique, partial unique) leads with tenant_id. The tables that do not are named
--- here with the reason: reference tables (currencies, event types, reason codes, API keys) and the
--- operators' bulk jobs, which span tenants (distributed by job_id). Checked over the catalog, so a
--- table or key added later is held to it too.
+-- here with the reason: reference tables (currencies, event types, reason codes, time zones, API
+-- keys) and the operators' bulk jobs, which span tenants (distributed by job_id). Checked over the
+-- catalog, so a table or key added later is held to it too.
 begin;
 select plan(3);
 
@@ -23,7 +23,7 @@ select is((select array_agg(c.oid::regclass::text order by c.oid::regclass::text
            from pg_class c join pg_namespace n on n.oid = c.relnamespace
            where n.nspname in ('ledger', 'ledger_private') and c.relkind in ('r', 'p')
              and not exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)),
-  array['ledger.currencies', 'ledger.event_types', 'ledger.jobs', 'ledger.reason_codes'],
+  array['ledger.currencies', 'ledger.event_types', 'ledger.jobs', 'ledger.reason_codes', 'ledger.time_zones'],
   'the tables without tenant_id are the reference tables and the bulk jobs');
 
 select * from finish();
