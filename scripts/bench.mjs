@@ -3,7 +3,8 @@
 // JSON (bench-results/), with the load average at each part (other work on the machine moves every
 // figure). A benchmark, not a test: it never fails a build; it reports.
 //   BENCH_SECONDS (default 10) per measured run; BENCH_BRONZE_ROWS (default 1000000) for health;
-//   the variables of scripts/bench-db.mjs and scripts/bench-http.mjs (BENCH_ROUNDS, BENCH_CPU_PROF…).
+//   the variables of scripts/bench-db.mjs, scripts/bench-http.mjs and scripts/bench-ledger.mjs (BENCH_ROUNDS, BENCH_CPU_PROF,
+//   BENCH_GOLD_SIZES…).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createKey } from '../edge/dist/keys.js';
 import { benchDb, printDb } from './bench-db.mjs';
+import { benchLedger, printLedger } from './bench-ledger.mjs';
 import { benchHttp, printHttp } from './bench-http.mjs';
 import { benchBatch, benchHealth, benchSearch, growBronze } from './lib/bench-read-batch.mjs';
 import { startEdgeProcess } from './lib/http-bench.mjs';
@@ -49,15 +51,15 @@ const machine = {
 const server = await startTestServer({ unsafeFast: false });
 const report = { machine, seconds_per_run: seconds, load: loads };
 try {
-  step('1/4 database: plain INSERT vs ledger.ingest_event at 1 and 8 connections, multi-row INSERT vs ledger.ingest_events at 4');
+  step('1/5 database: plain INSERT vs ledger.ingest_event at 1 and 8 connections, multi-row INSERT vs ledger.ingest_events at 4');
   report.db = await benchDb(server, { seconds, log });
   printDb(report.db, log);
 
-  step('2/4 HTTP: bare Express + INSERT vs POST /v1/events (coalesced, and INGEST_COALESCE=off), 50 connections and 1');
+  step('2/5 HTTP: bare Express + INSERT vs POST /v1/events (coalesced, and INGEST_COALESCE=off), 50 connections and 1');
   report.http = await benchHttp(server, log);
   printHttp(report.http, log);
 
-  step('3/4 batch: POST /v1/events/batch with 100-event batches, 4 connections');
+  step('3/5 batch: POST /v1/events/batch with 100-event batches, 4 connections');
   {
     const { ownerUrl, key } = await producerDatabase(server, 'ledger_bench_batch');
     const edge = await startEdgeProcess(root, ownerUrl);
@@ -71,7 +73,7 @@ try {
     log(`batch: ${report.batch.events_per_s.toFixed(0)} events/s (${report.batch.requests_per_s.toFixed(1)} batches/s, p50 ${report.batch.p50_ms} ms)`);
   }
 
-  step(`4/4 health: GET /v1/health with ${bronzeRows.toLocaleString('en')} Bronze rows vs count(*)`);
+  step(`4/5 health: GET /v1/health with ${bronzeRows.toLocaleString('en')} Bronze rows vs count(*)`);
   {
     const { ownerUrl, key } = await producerDatabase(server, 'ledger_bench_health');
     await growBronze(ownerUrl, 'bench', bronzeRows, log);
@@ -84,11 +86,15 @@ try {
     report.search = await benchSearch({ ownerUrl });
     log(`search at ${report.search.rows.toLocaleString('en')} rows: txn_id p50 ${report.search.txn.p50_ms.toFixed(2)} ms, store_id page p50 ${report.search.store.p50_ms.toFixed(2)} ms, keys by store p50 ${report.search.keys.p50_ms.toFixed(2)} ms; plan uses the search index: ${report.search.plan_uses_index}`);
   }
+
+  step('5/5 ledger: posting vs an event type that posts nothing (single and batch), one store and day vs 50 stores at 50 connections, Gold reads at two sizes of Silver');
+  report.ledger = await benchLedger(server, { seconds, log });
+  printLedger(report.ledger, log);
 } finally {
   await server.stop();
 }
 
-const { db, http, batch, health, search } = report;
+const { db, http, batch, health, search, ledger } = report;
 const fixed = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const ratioOf = (a, b, unit) => ({ value: a / b, shown: `${fixed(a, 0)} / ${fixed(b, 0)} ${unit} = **${fixed(a / b)}**` });
 const single8 = db.results.find((r) => r.kind === 'ingest' && r.connections === 8);
@@ -122,6 +128,14 @@ const targets = [
   ['count(*) of Bronze p50, for comparison (ms)', { shown: fixed(health.count.p50_ms) }, '-'],
   [`search by txn_id at ${search.rows.toLocaleString('en')} rows, p50 (ms)`, { value: search.txn.p50_ms, shown: fixed(search.txn.p50_ms) }, '<= 10', (v) => v <= 10],
   ['search by store_id (newest 100 of 1 in 500), p50 (ms)', { shown: fixed(search.store.p50_ms) }, '-'],
+  [`ledger.ingest_event with posting / without (an event type posting 'none'), ${ledger.single.connections} connections`,
+    ratioOf(ledger.single.posting.rate, ledger.single.none.rate, 'events/s'), '>= 0.75', (v) => v >= 0.75],
+  [`ledger.ingest_events (${ledger.batch.size} a call) with posting / without, ${ledger.batch.connections} connections`,
+    ratioOf(ledger.batch.posting.rate, ledger.batch.none.rate, 'events/s'), '>= 0.75', (v) => v >= 0.75],
+  [`postings to one store and day / to ${ledger.hot.connections} stores, ${ledger.hot.connections} connections`,
+    ratioOf(ledger.hot.one_store.rate, ledger.hot.many_stores.rate, 'events/s'), '>= 0.80', (v) => v >= 0.8],
+  [`get_daily_sales, one store's month, p50 (ms) at ${ledger.gold.map((g) => g.postings.toLocaleString('en')).join(' and ')} postings`,
+    { shown: ledger.gold.map((g) => fixed(g.gold.p50_ms)).join(' and ') }, 'O(days)'],
 ];
 report.targets = targets.map(([name, { value = null, shown }, target, ok]) => ({ name, value, shown, target, met: ok ? ok(value) : null }));
 machine.load_after = os.loadavg().map((l) => l.toFixed(2)).join(' ');
