@@ -88,6 +88,21 @@ begin
     end if;
   end if;
 
+  -- The identifiers Silver keys and indexes: at most 200 characters (a 300 KB txn_id could not be
+  -- indexed, 54000, and was held as PROCESSING_ERROR instead of told what is wrong).
+  foreach v_field in array array['store_id', 'txn_id', 'source_system', 'source_event_id', 'original_store_id', 'original_txn_id'] loop
+    if jsonb_typeof(p_envelope -> v_field) = 'string' and length(p_envelope ->> v_field) > 200 then
+      v_errors := v_errors || jsonb_build_object('path', v_field, 'message', 'must be at most 200 characters');
+    end if;
+  end loop;
+  if jsonb_typeof(p_envelope -> 'line_items') = 'array' then
+    select v_errors || coalesce(jsonb_agg(jsonb_build_object('path', format('line_items.%s.sku', l.n - 1), 'message', 'must be at most 200 characters')
+                                          order by l.n), '[]')
+    into v_errors
+    from jsonb_array_elements(p_envelope -> 'line_items') with ordinality l(line, n)
+    where jsonb_typeof(l.line -> 'sku') = 'string' and length(l.line ->> 'sku') > 200;
+  end if;
+
   if p_kind in ('return', 'correction', 'reversal') then
     if jsonb_typeof(p_envelope -> 'original_txn_id') is distinct from 'string' or p_envelope ->> 'original_txn_id' = '' then
       v_errors := v_errors || jsonb_build_object('path', 'original_txn_id', 'message', format('is required: the txn_id of the sale this %s refers to', p_kind));

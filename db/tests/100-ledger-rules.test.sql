@@ -1,7 +1,7 @@
 -- CONTRACT v2: each posting rule, through single arrivals, with its reason code and details; what
 -- posts moves Silver and Gold; a return that came before its sale heals when the sale posts.
 begin;
-select plan(39);
+select plan(40);
 
 select tests.make_tenant('t_rules');
 create function pg_temp.sale(p_key text, p_patch jsonb default '{}') returns jsonb language sql as $$
@@ -46,6 +46,14 @@ select is((select array_agg(e ->> 'path' order by e ->> 'path') from jsonb_array
 select is(pg_temp.details('schema-qty') #>> '{errors,0,path}', 'line_items.0.qty', 'a quantity not above zero');
 select is((tests.answer('jpy')).result, 'processed', 'a currency without decimals takes whole amounts');
 select is((tests.answer('schema-currency')).status, 202, 'a rule broken is a quarantine (202), not a refusal');
+
+-- Identifiers longer than Silver's indexes hold: told what is wrong (was PROCESSING_ERROR, 54000).
+select tests.as_producer('t_rules');
+select tests.arrive('schema-long', pg_temp.sale('x-long', jsonb_build_object('txn_id', repeat('x', 300000),
+  'line_items', jsonb_build_array(jsonb_build_object('sku', repeat('s', 201), 'qty', 1, 'amount', 42.5)))));
+select tests.as_owner();
+select is((select array_agg(e ->> 'path' order by e ->> 'path') from jsonb_array_elements(pg_temp.details('schema-long') -> 'errors') e),
+  array['line_items.0.sku', 'txn_id'], 'a txn_id of 300,000 characters and a sku of 201: SCHEMA_VALIDATION_FAILED naming each');
 
 select tests.as_producer('t_rules');
 select tests.arrive('dup-txn', tests.envelope('t_rules', 'other-key', '{"txn_id": "s1", "source_event_id": "src-other"}'));

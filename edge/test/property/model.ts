@@ -356,6 +356,11 @@ const amount = (v: LJson | undefined): Dec | null => {
 export function postingRefusal(payload: LJson): { reason: string; details: LJson } | null {
   const kind = upper(member(payload, 'event_type'));
   if (kind !== 'SALE') return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
+  // Identifiers Silver indexes hold at most 200 characters.
+  const long = (v: LJson | undefined) => typeof v === 'string' && [...v].length > 200;
+  if (['store_id', 'txn_id', 'source_system', 'source_event_id'].some((f) => long(member(payload, f)))) {
+    return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
+  }
   if (member(payload, 'currency') !== 'USD') return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
   const total = amount(member(payload, 'total_amount'));
   const tax = member(payload, 'tax_amount') ?? null;
@@ -371,7 +376,7 @@ export function postingRefusal(payload: LJson): { reason: string; details: LJson
     const sku = member(line, 'sku');
     const qty = member(line, 'qty');
     const lineAmount = amount(member(line, 'amount'));
-    if (typeof sku !== 'string' || sku === '' || !(qty instanceof Num) || dec(qty).units <= 0n || lineAmount === null) {
+    if (typeof sku !== 'string' || sku === '' || long(sku) || !(qty instanceof Num) || dec(qty).units <= 0n || lineAmount === null) {
       return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
     }
     sum = sum === null ? lineAmount : add(sum, lineAmount);
