@@ -156,6 +156,14 @@ begin
     case when v_kind = 'sale' and v_old.status = 'reversed' and v_old.txn_id = p_envelope ->> 'txn_id' then 'reversed' else 'posted' end,
     v_gold, p_at)
   returning posting_id into v_posting_id;
+  -- A ledger never analysed (a new installation) has no statistics: every index of Silver that
+  -- leads with tenant_id then looks as good as the exact one for a lookup, and the plan cached for
+  -- the session may read all of a tenant's postings for each new one (1 ms a posting after a few
+  -- thousand, growing). After its first postings it is analysed once, here (the rows of this
+  -- transaction count); autovacuum keeps the statistics from then on.
+  if v_posting_id % 256 = 0 and (select c.reltuples from pg_catalog.pg_class c where c.oid = 'ledger.ledger_transactions'::regclass) < 0 then
+    perform ledger_private.analyze_ledger();
+  end if;
   if v_old.posting_id is not null then
     update ledger.ledger_transactions t set superseded_by = v_posting_id where t.tenant_id = v_tenant_id and t.posting_id = v_old.posting_id;
   end if;
@@ -219,3 +227,14 @@ end
 $$;
 comment on function ledger_private.apply_deferred() is
   'Applies the Gold and counter moves a set-based call kept back (ledger.defer_moves on), one update per row, and ends deferring.';
+
+create or replace function ledger_private.analyze_ledger()
+returns void
+language plpgsql
+volatile
+as $$
+begin
+  analyze ledger.ledger_transactions, ledger.ledger_line_items, ledger.ledger_references, ledger.daily_sales, ledger.stores;
+end
+$$;
+comment on function ledger_private.analyze_ledger() is 'Analyses Silver and Gold: run once by a posting when the ledger has never been analysed (no statistics), so that its lookups take their exact indexes.';
