@@ -1,10 +1,10 @@
 // The edge: one module per concern, composed here. Each request runs one database function in one
-// transaction (db/pool.ts); everything else is auth, errors, docs and metrics.
+// transaction (db/database.ts); everything else is auth, errors, docs and metrics.
 import express, { type Express, type Request } from 'express';
 import type pg from 'pg';
 import type pino from 'pino';
 import { authenticate, KeyStore } from './auth.js';
-import { Database } from './db/pool.js';
+import { Database } from './db/database.js';
 import { docsRoutes } from './docs.js';
 import { errorHandler, HttpProblem, notFound, titleOf } from './errors.js';
 import { requestLogging } from './logging.js';

@@ -4,7 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type pg from 'pg';
 import { HttpProblem, titleOf } from './errors.js';
 import { hashSecret } from './keys.js';
-import type { Caller } from './db/pool.js';
+import type { Caller } from './db/database.js';
 
 export interface ApiKey { keyId: string; role: 'producer' | 'operator'; tenantId: string | null; name: string }
 

@@ -7,7 +7,7 @@
 // get REST's length limits on the actor, the notes and the assignee.
 import type { ApiKey } from './auth.js';
 import { textDepth } from './batch-scanner.js';
-import type { Database } from './db/pool.js';
+import type { Database } from './db/database.js';
 import { HttpProblem, titleOf, type FieldError } from './errors.js';
 import type { Limits } from './limits.js';
 import { recordRefusal } from './routes/events.js';

@@ -1,5 +1,5 @@
 // PostGraphile 5 over schema `ledger` at /graphql, and GraphiQL (Ruru) at /graphiql. Every request to
-// /graphql needs a key and runs as the key's role with the settings the REST routes set (db/pool.ts),
+// /graphql needs a key and runs as the key's role with the settings the REST routes set (db/database.ts),
 // so grants and row-level security decide what a caller may see and do, exactly as in psql. The
 // GraphiQL page is a static shell served to anyone: it holds no data, and the queries it sends go to
 // /graphql with the key pasted in its headers editor. Requests are read by the edge (body.ts: strict
@@ -13,7 +13,7 @@ import type { GraphQLError } from 'postgraphile/graphql';
 import { callerOf, requireRole, type ApiKey } from './auth.js';
 import { textDepth } from './batch-scanner.js';
 import { jsonText, requireJson } from './body.js';
-import { settingsOf, type Database } from './db/pool.js';
+import { settingsOf, type Database } from './db/database.js';
 import { HttpProblem, titleOf, toProblem } from './errors.js';
 import type { Limits } from './limits.js';
 

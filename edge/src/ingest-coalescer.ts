@@ -15,8 +15,8 @@
 // call was under way has an unknown outcome: retrying it could store the arrival twice and answer
 // `duplicate` to an arrival that was in fact processed, so those arrivals are answered 503 and their
 // producers retry, as without coalescing.
-import type { Arrival, Database } from './db/pool.js';
-import { NotSent } from './db/pool.js';
+import type { Arrival, Database } from './db/database.js';
+import { NotSent } from './db/database.js';
 import { unavailable } from './errors.js';
 import type { Metrics } from './metrics.js';
 

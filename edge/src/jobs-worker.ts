@@ -4,7 +4,7 @@
 // holds one pool connection at a time, for one short step (a few items, at most maxMs), and lets
 // every waiting request go first, so it never starves ingest.
 import type pino from 'pino';
-import type { Caller, Database } from './db/pool.js';
+import type { Caller, Database } from './db/database.js';
 
 export interface JobWorkerOptions {
   /** Items one step resolves at most (each under its own savepoint, one transaction per step). */

@@ -3,7 +3,7 @@
 // reason. The alert rules over them are ops/prometheus/ledger-safe.rules.yml.
 import type { RequestHandler, Router } from 'express';
 import { Router as makeRouter } from 'express';
-import type { Database } from './db/pool.js';
+import type { Database } from './db/database.js';
 import client from 'prom-client';
 import { requireRole } from './auth.js';
 

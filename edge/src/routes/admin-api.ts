@@ -9,7 +9,7 @@
 import { Router, type Request } from 'express';
 import { callerOf, requireRole } from '../auth.js';
 import { jsonText, parseJson, requireJson } from '../body.js';
-import type { Database } from '../db/pool.js';
+import type { Database } from '../db/database.js';
 import { HttpProblem, titleOf } from '../errors.js';
 import type { Limits } from '../limits.js';
 

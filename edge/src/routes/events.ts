@@ -3,7 +3,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { callerOf, requireRole, type ApiKey } from '../auth.js';
 import { BatchScanner, type BatchItem } from '../batch-scanner.js';
 import { BodyProblem, jsonText, parseJson, requireJson, streamBody } from '../body.js';
-import type { Database } from '../db/pool.js';
+import type { Database } from '../db/database.js';
 import { HttpProblem, titleOf, toProblem, type FieldError } from '../errors.js';
 import { sharedDepth, type IngestCoalescer } from '../ingest-coalescer.js';
 import type { Limits } from '../limits.js';

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { callerOf, requireRole } from '../auth.js';
 import { jsonText, parseJson, requireJson } from '../body.js';
-import type { Database, Statement } from '../db/pool.js';
+import type { Database, Statement } from '../db/database.js';
 import { HttpProblem, titleOf } from '../errors.js';
 import { exceptionId, type Limits } from '../limits.js';
 import { AssignRequest, ExceptionListQuery, ResolveRequest } from '../schemas.js';

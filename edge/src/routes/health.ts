@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type pg from 'pg';
 import { callerOf } from '../auth.js';
-import type { Database } from '../db/pool.js';
+import type { Database } from '../db/database.js';
 import { toProblem, unavailable } from '../errors.js';
 
 export function healthRoutes(db: Database, pool: pg.Pool): Router {
