@@ -4,52 +4,28 @@
 // answer is in Bronze exactly once as answered, every 200 resolution is recorded,
 // ledger.reconcile is balanced and no exception or audit row is half-written. FAULT_SEED repeats a
 // run (the seed is printed).
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { withDatabase } from '../../src/db/embedded.js';
-import { migrate } from '../../src/db/migrate.js';
-import { ensureDatabase } from '../../src/db/target.js';
 import { createKey } from '../../src/keys.js';
 import { describeLoad, expectIntegrity } from './integrity.js';
 import { faultSeed, MixedLoad, seeded } from './mixed-load.js';
-import { hostCluster, startEdge, stopAll, waitFor, type HostedCluster } from './processes.js';
+import { ownLedger, startEdge, waitFor, type HostedCluster } from './processes.js';
 
 const TENANT = 'fault_mixed_pg';
-let dir: string;
 let cluster: HostedCluster;
 let ownerUrl: string;
 let edgeUrl: string;
+let remove: (() => Promise<void>) | undefined;
 let producerKey: string;
 let operatorKey: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-safe-fault-mixed-'));
-  cluster = await hostCluster(dir);
-  await ensureDatabase(cluster.adminUrl, 'ledger');
-  ownerUrl = withDatabase(cluster.adminUrl, 'ledger');
-  await migrate(ownerUrl);
-  const owner = new pg.Client({ connectionString: ownerUrl });
-  await owner.connect();
-  try {
-    // This cluster is the test's own: the edge's login password can be set here.
-    await owner.query("alter role ledger_edge with login password 'fault-test'");
+  ({ cluster, ownerUrl, edgeUrl, remove } = await ownLedger('ledger-safe-fault-mixed-', async (owner) => {
     producerKey = (await createKey(owner, 'producer', TENANT, 'mixed')).secret;
     operatorKey = (await createKey(owner, 'operator', null, 'mixed-ops')).secret;
-  } finally {
-    await owner.end();
-  }
-  const url = new URL(ownerUrl);
-  url.username = 'ledger_edge';
-  url.password = 'fault-test';
-  edgeUrl = url.toString();
+  }));
 }, 60_000);
-afterAll(async () => {
-  await stopAll();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => remove?.());
 
 test('kill -9 of the postmaster twice under mixed traffic: every 2xx in Bronze exactly once, reconciled, nothing half-written', async () => {
   const seed = faultSeed();

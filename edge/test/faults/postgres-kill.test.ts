@@ -2,50 +2,26 @@
 // down the edge answers 503 problem+json with Retry-After within 2 s (it neither hangs nor dies nor
 // answers 500); once the cluster is started again on the same port the same edge process serves
 // again by itself, and after crash recovery every arrival answered 2xx is in Bronze.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { withDatabase } from '../../src/db/embedded.js';
-import { migrate } from '../../src/db/migrate.js';
-import { ensureDatabase } from '../../src/db/target.js';
 import { createKey } from '../../src/keys.js';
 import { expectBronzeHoldsEveryAnswer } from './bronze.js';
 import { Load, send, type Attempt } from './load.js';
-import { hostCluster, startEdge, stopAll, waitFor, type EdgeProcess, type HostedCluster } from './processes.js';
+import { ownLedger, startEdge, waitFor, type EdgeProcess, type HostedCluster } from './processes.js';
 
 const TENANT = 'fault_pg_kill';
-let dir: string;
 let cluster: HostedCluster;
 let ownerUrl: string;
 let edgeUrl: string;
+let remove: (() => Promise<void>) | undefined;
 let key: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'ledger-safe-fault-pg-'));
-  cluster = await hostCluster(dir);
-  await ensureDatabase(cluster.adminUrl, 'ledger');
-  ownerUrl = withDatabase(cluster.adminUrl, 'ledger');
-  await migrate(ownerUrl);
-  const owner = new pg.Client({ connectionString: ownerUrl });
-  await owner.connect();
-  try {
-    // This cluster is the test's own: the edge's login password can be set here.
-    await owner.query("alter role ledger_edge with login password 'fault-test'");
+  ({ cluster, ownerUrl, edgeUrl, remove } = await ownLedger('ledger-safe-fault-pg-', async (owner) => {
     key = (await createKey(owner, 'producer', TENANT, 'load')).secret;
-  } finally {
-    await owner.end();
-  }
-  const url = new URL(ownerUrl);
-  url.username = 'ledger_edge';
-  url.password = 'fault-test';
-  edgeUrl = url.toString();
+  }));
 }, 60_000);
-afterAll(async () => {
-  await stopAll();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => remove?.());
 
 test('kill -9 of the postmaster mid-load: quick 503s, recovery without restarting the edge, no 2xx lost', async () => {
   const edge: EdgeProcess = await startEdge({ ownerUrl, edgeUrl });

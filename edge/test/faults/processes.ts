@@ -3,10 +3,14 @@
 // be killed with -9 and started again on the same port. Every process started here is tracked and
 // stopped by stopAll(), also when a test fails.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/db/embedded.js';
+import pg from 'pg';
+import { freePort, withDatabase } from '../../src/db/embedded.js';
+import { migrate } from '../../src/db/migrate.js';
+import { ensureDatabase } from '../../src/db/target.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const live = new Set<() => Promise<void>>();
@@ -166,5 +170,45 @@ export async function hostCluster(dir: string): Promise<HostedCluster> {
       }, timeoutMs, 100);
     },
     stop,
+  };
+}
+
+export interface OwnLedger {
+  cluster: HostedCluster;
+  /** The owner's URL of the migrated `ledger` database. */
+  ownerUrl: string;
+  /** The same database as ledger_edge, whose login password this cluster may set. */
+  edgeUrl: string;
+  /** Stops every process started here and removes the cluster's directory. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A migrated ledger on a cluster of the test's own (hostCluster), its edge login enabled; `prepare`
+ * runs as the owner first (to make the test's keys).
+ */
+export async function ownLedger(prefix: string, prepare: (owner: pg.Client) => Promise<void>): Promise<OwnLedger> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const cluster = await hostCluster(dir);
+  await ensureDatabase(cluster.adminUrl, 'ledger');
+  const ownerUrl = withDatabase(cluster.adminUrl, 'ledger');
+  await migrate(ownerUrl);
+  const owner = new pg.Client({ connectionString: ownerUrl });
+  await owner.connect();
+  try {
+    await owner.query("alter role ledger_edge with login password 'fault-test'");
+    await prepare(owner);
+  } finally {
+    await owner.end();
+  }
+  const url = new URL(ownerUrl);
+  url.username = 'ledger_edge';
+  url.password = 'fault-test';
+  return {
+    cluster, ownerUrl, edgeUrl: url.toString(),
+    async remove() {
+      await stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
