@@ -341,9 +341,14 @@ const decText = (d: Dec): Num => {
   return new Num(`${negative ? '-' : ''}${text}`);
 };
 const ZERO: Dec = { units: 0n, scale: 0 };
-/** An amount of USD as the posting rules accept it: a JSON number >= 0 with at most 2 decimals. */
+const PLAIN = /^-?\d+(\.\d+)?$/;
+/**
+ * An amount of USD as the posting rules accept it: a JSON number >= 0 with at most 2 decimals. A
+ * number the model does not read (an exponent, as hostile envelopes send) is null too: what
+ * postingRefusal then answers (SCHEMA_VALIDATION_FAILED, no details) means "some posting rule".
+ */
 const amount = (v: LJson | undefined): Dec | null => {
-  if (!(v instanceof Num)) return null;
+  if (!(v instanceof Num) || !PLAIN.test(v.text)) return null;
   const d = dec(v);
   return d.units < 0n || d.scale > 2 ? null : d;
 };
@@ -376,7 +381,7 @@ export function postingRefusal(payload: LJson): { reason: string; details: LJson
     const sku = member(line, 'sku');
     const qty = member(line, 'qty');
     const lineAmount = amount(member(line, 'amount'));
-    if (typeof sku !== 'string' || sku === '' || long(sku) || !(qty instanceof Num) || dec(qty).units <= 0n || lineAmount === null) {
+    if (typeof sku !== 'string' || sku === '' || long(sku) || !(qty instanceof Num) || !PLAIN.test(qty.text) || dec(qty).units <= 0n || lineAmount === null) {
       return { reason: 'SCHEMA_VALIDATION_FAILED', details: null };
     }
     sum = sum === null ? lineAmount : add(sum, lineAmount);
