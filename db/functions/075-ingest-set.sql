@@ -183,11 +183,11 @@ begin
   )
   select array_agg(a.answer order by a.item), array_agg(a.item order by a.item),
          (select array_agg(row(i.item, i.envelope, i.tenant_id, i.idempotency_key, i.event_type, i.fingerprint, i.allowed, i.raw_id,
-                               i.received_at, i.source, i.api_key_id, null, null, null, null)::ledger_private.batch_item order by i.item)
+                               i.received_at, i.source, i.api_key_id, null, null, null, null, i.posting)::ledger_private.batch_item order by i.item)
           from items i left join taken_all w on w.item = i.item where i.status is null and w.item is null)
          ,
          (select array_agg(row(t.item, t.envelope, t.tenant_id, t.idempotency_key, t.event_type, t.fingerprint, t.allowed, t.raw_id,
-                               t.received_at, t.source, t.api_key_id, null, null, null, null)::ledger_private.batch_item order by t.item)
+                               t.received_at, t.source, t.api_key_id, null, null, null, null, t.posting)::ledger_private.batch_item order by t.item)
           from taken_all t where t.posts)
   into answers, positions, rest, postings
   from (
@@ -298,15 +298,15 @@ begin
                    on e.tenant_id = r.tenant_id and e.idempotency_key = r.idempotency_key and e.status = 'open' and e.reason_code = 'MISSING_REFERENCE'
                  where r.item < (select max(p.item) from unnest(v_postings) p))
          or exists (select from unnest(v_rest) r join unnest(v_postings) f on f.tenant_id = r.tenant_id and f.idempotency_key = r.idempotency_key
-                    where ledger_private.posting_kind(f.envelope ->> 'event_type') in ('return', 'correction', 'reversal')
-                      and exists (select from unnest(v_postings) p where p.item > r.item and ledger_private.posting_kind(p.envelope ->> 'event_type') = 'sale')) then
+                    where f.posting in ('return', 'correction', 'reversal')
+                      and exists (select from unnest(v_postings) p where p.item > r.item and p.posting = 'sale')) then
         raise exception using errcode = 'LSI01', message = 'a later arrival of a waiting key comes before a posting that may heal it';
       end if;
       perform pg_advisory_xact_lock(l.id)
       from (select x.id from (
               select ledger_private.txn_lock(p.tenant_id, s.store_id, s.txn_id) as id, s.rank
               from unnest(v_postings) p
-              cross join lateral (select ledger_private.posting_kind(p.envelope ->> 'event_type') in ('return', 'correction', 'reversal') as refers) k
+              cross join lateral (select p.posting in ('return', 'correction', 'reversal') as refers) k
               cross join lateral (values (p.envelope ->> 'store_id', p.envelope ->> 'txn_id', 1),
                                          (case when k.refers then coalesce(nullif(p.envelope ->> 'original_store_id', ''), p.envelope ->> 'store_id') end,
                                           case when k.refers then p.envelope ->> 'original_txn_id' end, 0)) s(store_id, txn_id, rank)
@@ -315,7 +315,12 @@ begin
       -- Their Gold and counter moves are applied once per row after the last (one row updated per
       -- posting walked all its earlier versions each time).
       perform set_config('ledger.defer_moves', 'on', true);
-      foreach v_posting in array v_postings loop
+      -- Plain new sales set-based (nothing else in the call can see them, nor they it); the others
+      -- one at a time in the call's order.
+      select v_answers || s.answers, v_order || s.positions, s.rest
+      into v_answers, v_order, v_postings
+      from ledger_private.post_plain_sales(v_postings) s;
+      foreach v_posting in array coalesce(v_postings, '{}') loop
         v_answers := v_answers || ledger_private.settle_posting(v_posting);
         v_order := v_order || v_posting.item;
       end loop;

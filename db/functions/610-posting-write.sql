@@ -121,7 +121,8 @@ begin
     return null;
   end if;
 
-  v_check := ledger_private.check_posting(p_envelope, v_kind, v_old.posting_id);
+  v_date := ledger_private.business_date(v_tenant_id, v_store_id, (p_envelope ->> 'occurred_at')::timestamptz);
+  v_check := ledger_private.check_posting(p_envelope, v_kind, v_old.posting_id, v_date);
   if v_check is not null then
     return v_check;
   end if;
@@ -136,7 +137,6 @@ begin
   v_gold := case v_kind when 'correction' then v_total - (v_original ->> 'total')::numeric
                         when 'reversal' then (v_original ->> 'remaining_total')::numeric
                         else v_total end;
-  v_date := ledger_private.business_date(v_tenant_id, v_store_id, (p_envelope ->> 'occurred_at')::timestamptz);
 
   if v_old.posting_id is not null then
     perform ledger_private.retire_posting(v_old, 0);
@@ -144,8 +144,9 @@ begin
   insert into ledger.stores (tenant_id, store_id, time_zone, first_posting_at)
   select v_tenant_id, v_store_id, t.time_zone, p_at from ledger.tenants t where t.tenant_id = v_tenant_id
   on conflict (tenant_id, store_id) do nothing;
+  -- The earliest posting's moment (a set-based call posts its plain sales before the others).
   update ledger.stores s set first_posting_at = p_at
-  where s.tenant_id = v_tenant_id and s.store_id = v_store_id and s.first_posting_at is null;
+  where s.tenant_id = v_tenant_id and s.store_id = v_store_id and (s.first_posting_at is null or s.first_posting_at > p_at);
 
   insert into ledger.ledger_transactions (tenant_id, store_id, txn_id, kind, currency, total_amount, tax_amount, discount_amount,
     business_date, occurred_at, source_system, source_event_id, idempotency_key, raw_id, fingerprint, version, status, gold_amount, posted_at)

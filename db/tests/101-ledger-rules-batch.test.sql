@@ -16,24 +16,6 @@ create function pg_temp.of_sale(p_key text, p_type text, p_original text, p_patc
   select tests.envelope('x', p_key, jsonb_build_object('event_type', p_type, 'txn_id', p_key, 'source_event_id', 'src-' || p_key,
     'original_txn_id', p_original) || p_patch)
 $$;
--- Silver of a tenant as comparable lines: every posting with its version, lines and the original it
--- refers to (by key and version, since posting ids differ between tenants).
-create function pg_temp.silver(p_tenant text) returns text[] language sql as $$
-  select coalesce(array_agg(x order by x), '{}') from (
-    select concat_ws('|', t.store_id, t.txn_id, t.kind, t.currency, t.total_amount, t.tax_amount, t.discount_amount, t.business_date,
-             t.idempotency_key, t.version, coalesce(t.superseded_by::text, 'current'), t.status, t.gold_amount,
-             (select string_agg(concat_ws(':', l.line_no, l.sku, l.qty, l.amount), ',' order by l.line_no)
-              from ledger.ledger_line_items l where l.tenant_id = t.tenant_id and l.posting_id = t.posting_id),
-             (select concat_ws(':', r.original_store_id, r.original_txn_id, o.idempotency_key, o.version)
-              from ledger.ledger_references r join ledger.ledger_transactions o on o.tenant_id = r.tenant_id and o.posting_id = r.original_posting_id
-              where r.tenant_id = t.tenant_id and r.posting_id = t.posting_id)) as x
-    from ledger.ledger_transactions t where t.tenant_id = p_tenant) s
-$$;
-create function pg_temp.gold(p_tenant text) returns text[] language sql as $$
-  select coalesce(array_agg(concat_ws('|', g.store_id, g.business_date, g.currency, g.sales_count, g.sales_amount, g.returns_count, g.returns_amount,
-           g.corrections_count, g.corrections_amount, g.reversals_count, g.reversals_amount, g.net_amount) order by g.store_id, g.business_date, g.currency), '{}')
-  from ledger.get_daily_sales(p_tenant) g
-$$;
 grant execute on all functions in schema pg_temp to ledger_ingest, ledger_operator, ledger_readonly;
 
 select tests.as_operator();
@@ -95,9 +77,9 @@ select is((select array_agg(split_part(l, ' ', 3) order by n) from batch_lines, 
         'LATE_EVENT_OUTSIDE_WINDOW', '-', '-', 'TOTALS_MISMATCH', '-', '-', 'IDEMPOTENCY_CONFLICT'],
   'through a batch, every rule holds its arrival with its reason code, in the call''s order');
 select is((select lines from batch_lines), (select lines from single_lines), 'and the batch answers what the same arrivals one by one answer');
-select is(pg_temp.silver('t_batch'), pg_temp.silver('t_single'), 'the same Silver: postings, versions, lines, references');
-select is(pg_temp.gold('t_batch'), pg_temp.gold('t_single'), 'the same Gold');
-select is(pg_temp.gold('t_batch'),
+select is(tests.silver_lines('t_batch'), tests.silver_lines('t_single'), 'the same Silver: postings, versions, lines, references');
+select is(tests.gold_lines('t_batch'), tests.gold_lines('t_single'), 'the same Gold');
+select is(tests.gold_lines('t_batch'),
   array['store_001|2026-02-25|USD|3|54.50|3|45.00|1|10.00|2|19.50|0.00'],
   'Gold: sales 42.50 + 7 + 5, returns 20 + 20 + 5 (healed), the correction''s +10, the voids of 7 and 12.50, net 0');
 select is((select count(*)::int from ledger.ledger_transactions where tenant_id = 't_batch' and superseded_by is null), 9,

@@ -265,6 +265,33 @@ as $$
        with ordinality as b(tenant_id, idempotency_key, raw_id, result, exception_id, reason_code, key_status, attempt, received_at, status, errors, n)
 $$;
 
+-- Silver of a tenant as comparable lines (to compare two tenants' ledgers): every posting with its version, lines and the original it
+-- refers to (by key and version, since posting ids differ between tenants).
+create or replace function tests.silver_lines(p_tenant text)
+returns text[]
+language sql
+as $$
+  select coalesce(array_agg(x order by x), '{}') from (
+    select concat_ws('|', t.store_id, t.txn_id, t.kind, t.currency, t.total_amount, t.tax_amount, t.discount_amount, t.business_date,
+             t.idempotency_key, t.version, coalesce(t.superseded_by::text, 'current'), t.status, t.gold_amount,
+             (select string_agg(concat_ws(':', l.line_no, l.sku, l.qty, l.amount), ',' order by l.line_no)
+              from ledger.ledger_line_items l where l.tenant_id = t.tenant_id and l.posting_id = t.posting_id),
+             (select concat_ws(':', r.original_store_id, r.original_txn_id, o.idempotency_key, o.version)
+              from ledger.ledger_references r join ledger.ledger_transactions o on o.tenant_id = r.tenant_id and o.posting_id = r.original_posting_id
+              where r.tenant_id = t.tenant_id and r.posting_id = t.posting_id)) as x
+    from ledger.ledger_transactions t where t.tenant_id = p_tenant) s
+$$;
+
+-- Gold of a tenant as comparable lines.
+create or replace function tests.gold_lines(p_tenant text)
+returns text[]
+language sql
+as $$
+  select coalesce(array_agg(concat_ws('|', g.store_id, g.business_date, g.currency, g.sales_count, g.sales_amount, g.returns_count, g.returns_amount,
+           g.corrections_count, g.corrections_amount, g.reversals_count, g.reversals_amount, g.net_amount) order by g.store_id, g.business_date, g.currency), '{}')
+  from ledger.get_daily_sales(p_tenant) g
+$$;
+
 grant usage on schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
 grant execute on all functions in schema tests to ledger_ingest, ledger_operator, ledger_readonly, ledger_edge;
 grant select, insert on tests.arrivals to ledger_ingest, ledger_operator, ledger_readonly;
