@@ -1,6 +1,7 @@
 // Single POST /v1/events arrivals coalesced into set-based calls ("natural batching", as group
-// commit does it). While `calls` ingest calls are in flight, new arrivals wait in a queue; as soon
-// as a call ends, the whole queue (up to maxArrivals and maxBytes) goes as the next
+// commit does it). While an ingest call is in flight, new arrivals wait in a queue (another call
+// starts beside it only once `shareAt` arrivals wait, up to `calls` at once); as soon as a call
+// ends, the whole queue (up to maxArrivals and maxBytes) goes as the next
 // ledger_private.ingest_texts call, each arrival with its own producer's tenant binding and key, so
 // that the database judges and answers each one alone. At low load a call is one arrival and
 // nothing waits; under load calls grow by themselves, and a call's per-transaction costs (commit,
@@ -29,6 +30,11 @@ export interface CoalescingOptions {
   maxBytes: number;
   /** Ingest calls in flight at once (INGEST_COALESCE_CALLS), at most the pool's size. */
   calls: number;
+  /**
+   * While a call is in flight, another starts only once this many arrivals wait
+   * (INGEST_COALESCE_SHARE_AT); with none in flight, any arrival goes at once.
+   */
+  shareAt: number;
   /** How long an arrival may wait for a call: the pool's wait for a connection (then 503). */
   queueTimeoutMs: number;
   /** Calls an arrival may be part of before it is answered 503. */
@@ -48,6 +54,7 @@ export function coalescingFromEnv(pool: { options: { max?: number; connectionTim
     maxArrivals: fromEnv('INGEST_COALESCE_MAX_ARRIVALS', 200),
     maxBytes: fromEnv('INGEST_COALESCE_MAX_BYTES', 4 * 1024 * 1024),
     calls: Math.min(fromEnv('INGEST_COALESCE_CALLS', 4), poolSize),
+    shareAt: fromEnv('INGEST_COALESCE_SHARE_AT', 32),
     queueTimeoutMs: pool.options.connectionTimeoutMillis || 2_000,
     attempts: 3,
   };
@@ -235,6 +242,11 @@ export class IngestCoalescer {
 
   private pump(): void {
     while (this.inFlight < this.options.calls) {
+      // A call already in flight will take what waits when it ends: a second call for the first
+      // few arrivals would pay a whole call's cost (a one-arrival call costs the database about
+      // as much as seven arrivals of a shared one) and leave the next call smaller. Only a queue
+      // longer than shareAt starts one beside it.
+      if (this.retries.length === 0 && this.inFlight > 0 && this.queue.length < this.options.shareAt) break;
       const group = this.retries.shift() ?? this.take();
       if (!group) break;
       this.inFlight++;

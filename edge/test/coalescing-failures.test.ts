@@ -144,10 +144,10 @@ describe('waiting for a call', () => {
 });
 
 test('concurrent shared calls over the same keys of four tenants: every arrival 2xx, attempts 1..n per key, counters equal counts', async () => {
-  // Two calls at a time, of 50 arrivals at most: 400 arrivals queued behind two plugged calls go as
-  // eight calls, two at a time, each over keys of all four tenants that the other call holds too.
+  // Two calls at a time (the second as soon as one arrival waits), of 50 arrivals at most: 400
+  // arrivals queued behind two plugged calls go as eight calls, two at a time, each over keys of all four tenants that the other call holds too.
   const shared = await startHarness('coalesce_keys', { application_name: APPLICATION }, undefined,
-    { coalescing: { calls: 2, maxArrivals: 50, queueTimeoutMs: 60_000 } });
+    { coalescing: { calls: 2, shareAt: 1, maxArrivals: 50, queueTimeoutMs: 60_000 } });
   try {
     const producers = await Promise.all(['coal_k1', 'coal_k2', 'coal_k3', 'coal_k4'].map((t) => producer(shared, t)));
     const send = (who: Producer, key: number, amount: number) =>
@@ -187,6 +187,36 @@ test('concurrent shared calls over the same keys of four tenants: every arrival 
   }
 }, 60_000);
 
+test('while a call is in flight, arrivals wait for it unless shareAt of them wait: then a second call takes them', async () => {
+  // One call plugged on a locked key; two arrivals wait for it rather than take the free call (a
+  // call of one costs as much as many shared); the third makes three, and a call of three goes.
+  const sharing = await startHarness('coalesce_share', { application_name: APPLICATION }, undefined,
+    { coalescing: { calls: 2, shareAt: 3, queueTimeoutMs: 60_000 } });
+  try {
+    const who = await producer(sharing, 'coal_share');
+    const plugged = await plugEdge(sharing, await producer(sharing, 'coal_share_plug'), 1);
+    const before = await callStats(sharing);
+    const send = (n: number) => postText(sharing, who.key, JSON.stringify(envelope(who.tenant, `share-${n}`)));
+    let answers: Promise<HttpAnswer>[] = [];
+    try {
+      answers = [send(1), send(2)];
+      await waitFor('two arrivals queued', () => sharing.edge.coalescer!.queued === 2);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(sharing.edge.coalescer!.queued, 'still waiting for the plugged call').toBe(2);
+      expect((await callStats(sharing)).calls - before.calls).toBe(0);
+      answers.push(send(3));
+      const answered = await Promise.all(answers);
+      expect(answered.map((a) => a.status), 'answered while the plugged call still waits').toEqual([201, 201, 201]);
+      const after = await callStats(sharing);
+      expect([after.calls - before.calls, after.arrivals - before.arrivals]).toEqual([1, 3]);
+    } finally {
+      await plugged.unplug();
+    }
+  } finally {
+    await sharing.close();
+  }
+}, 60_000);
+
 describe('what may share a call', () => {
   test('plain envelopes do, with their depth; escapes jsonb refuses, numbers near numeric\'s limits, deep nesting go alone', () => {
     expect(sharedDepth(JSON.stringify(envelope('t', 'e')))).toBe(3);
@@ -201,11 +231,13 @@ describe('what may share a call', () => {
   test('INGEST_COALESCE=off turns it off; calls are at most the pool\'s size', () => {
     const env = { ...process.env };
     try {
-      Object.assign(process.env, { INGEST_COALESCE: 'off', INGEST_COALESCE_CALLS: '50', INGEST_COALESCE_MAX_ARRIVALS: '10', INGEST_COALESCE_MAX_BYTES: '1000' });
+      Object.assign(process.env, { INGEST_COALESCE: 'off', INGEST_COALESCE_CALLS: '50', INGEST_COALESCE_MAX_ARRIVALS: '10', INGEST_COALESCE_MAX_BYTES: '1000',
+        INGEST_COALESCE_SHARE_AT: '5' });
       expect(coalescingFromEnv({ options: { max: 6, connectionTimeoutMillis: 500 } }))
-        .toEqual({ enabled: false, calls: 6, maxArrivals: 10, maxBytes: 1000, queueTimeoutMs: 500, attempts: 3 });
+        .toEqual({ enabled: false, calls: 6, shareAt: 5, maxArrivals: 10, maxBytes: 1000, queueTimeoutMs: 500, attempts: 3 });
       delete process.env.INGEST_COALESCE;
-      expect(coalescingFromEnv({ options: { max: 20 } }).enabled).toBe(true);
+      delete process.env.INGEST_COALESCE_SHARE_AT;
+      expect(coalescingFromEnv({ options: { max: 20 } })).toMatchObject({ enabled: true, calls: 20, shareAt: 32 });
     } finally {
       process.env = env;
     }

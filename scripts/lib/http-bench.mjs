@@ -87,7 +87,7 @@ export async function drive({ url, path: route = '/v1/events', key, tenant, conn
   };
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /**
  * One connection, one request after the other, for `seconds`: latencies measured to the
@@ -120,7 +120,7 @@ export async function sequential({ url, key, tenant, seconds = 10, prefix }) {
   agent.destroy();
   times.sort((a, b) => a - b);
   const round = (x) => Math.round(x * 1000) / 1000;
-  return { requests_per_s: times.length / seconds, ok: times.length, failed, p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)) };
+  return { requests_per_s: times.length / seconds, ok: times.length, failed, p50_ms: round(percentile(times, 50)), p99_ms: round(percentile(times, 99)), times };
 }
 
 /** CPU time (user + system, ms) a process has used so far. */
