@@ -26,7 +26,9 @@ beforeAll(async () => {
   }
   edge = await startEdge({
     ownerUrl, edgeUrl: edgeLoginUrl(ownerUrl),
-    env: { PGPOOL_MAX: '2', PGPOOL_CONNECT_TIMEOUT_MS: '500', AUTH_CACHE_MS: '60000' },
+    // INGEST_COALESCE_SHARE_AT=1: the second held arrival takes the second connection at once
+    // (by default it would wait for the first call, leaving a connection free).
+    env: { PGPOOL_MAX: '2', PGPOOL_CONNECT_TIMEOUT_MS: '500', AUTH_CACHE_MS: '60000', INGEST_COALESCE_SHARE_AT: '1' },
   });
 });
 afterAll(async () => {
