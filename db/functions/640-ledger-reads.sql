@@ -56,7 +56,7 @@ begin
                    'posting_id', t.posting_id, 'kind', t.kind, 'txn_id', t.txn_id, 'store_id', t.store_id, 'idempotency_key', t.idempotency_key,
                    'raw_id', t.raw_id, 'version', t.version, 'business_date', t.business_date, 'occurred_at', t.occurred_at,
                    'total_amount', t.total_amount, 'gold_amount', t.gold_amount, 'status', t.status, 'superseded_by', nullif(t.superseded_by, 0),
-                   'withdrawn', t.superseded_by = 0, 'posted_at', t.posted_at,
+                   'withdrawn', t.superseded_by is not distinct from 0, 'posted_at', t.posted_at,
                    'lines', (select jsonb_agg(jsonb_build_object('sku', l.sku, 'qty', l.qty, 'amount', l.amount) order by l.line_no)
                              from ledger.ledger_line_items l where l.tenant_id = t.tenant_id and l.posting_id = t.posting_id))
                    order by t.posting_id)

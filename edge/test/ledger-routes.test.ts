@@ -47,6 +47,8 @@ describe('GET /v1/transactions/{store_id}/{txn_id}', () => {
       business_date: '2026-02-25', idempotency_key: 't-sale', total: '42.5', returned_total: '15', remaining_total: '27.5' });
     expect(txn.lines.map((l: any) => [l.sku, l.qty, l.amount, l.returned])).toEqual([['SKU-AAA', '2', '30', '1'], ['SKU-BBB', '1', '12.5', '0']]);
     expect(txn.timeline.map((p: any) => [p.kind, p.idempotency_key, p.total_amount])).toEqual([['sale', 't-sale', '42.5'], ['return', 't-ret', '15']]);
+    // Booleans, as the OpenAPI schema says: current postings are not withdrawn (was null).
+    expect(txn.timeline.map((p: any) => [p.superseded_by, p.withdrawn])).toEqual([[null, false], [null, false]]);
   });
 
   test('an operator names the tenant; without it 422 naming tenant_id', async () => {
