@@ -16,9 +16,20 @@ declare global {
  */
 export function createLogger(): pino.Logger {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'ledger-safe' } }, destination);
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'ledger-safe' }, serializers: { err: errorForLog } }, destination);
   flushers.push(() => destination.flushSync());
   return logger;
+}
+
+/**
+ * An error as a log line holds it: pino's own serialisation (type, message, stack, code…) without
+ * the pg client an error of node-postgres carries (`client`: its whole state, connection
+ * parameters and prepared statements, several KB a line).
+ */
+export function errorForLog(error: unknown): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (serialized && typeof serialized === 'object') delete serialized.client;
+  return serialized;
 }
 
 const flushers: (() => void)[] = [];
