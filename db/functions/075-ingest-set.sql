@@ -4,8 +4,11 @@
 --   1. judge every arrival (refusals, validation, key, fingerprint, allowlist, its Bronze number in
 --      the call's order); each first arrival of a key never seen takes its key (insert ... on
 --      conflict do nothing, in key order) and is written with the outcome a first arrival has
---      (processed, or held as UNKNOWN_EVENT_TYPE); refusals get their rejection rows. For the usual
---      call, new events, this one statement is all.
+--      (processed, or held as UNKNOWN_EVENT_TYPE); refusals get their rejection rows. First
+--      arrivals that post are left to step 1b.
+--  1b. first arrivals that post: the plain new sales in one statement
+--      (ledger_private.post_plain_sales, 615-posting-set.sql), the others one at a time in the
+--      call's order (ledger_private.settle_posting). For the usual call, new sales, that is all.
 --   2. the rest, if any (keys that existed, later arrivals of a key in the call): their keys locked
 --      in key order, then every such arrival decided from its key's state and the arrivals of the
 --      same key before it in the call (window functions), and written.
@@ -128,8 +131,8 @@ begin
   ), taken_all as (
     select f.* from taken t join firsts f on f.tenant_id = t.tenant_id and f.idempotency_key = t.idempotency_key
   ), won as (
-    -- First arrivals that post are decided after this statement, one at a time in the call's
-    -- order (ledger_private.settle_posting): posting rules depend on what was posted before.
+    -- First arrivals that post are decided after this statement (step 1b): posting rules depend
+    -- on what was posted before.
     select t.* from taken_all t where not t.posts
   ), bronze as (
     insert into ledger.events_raw
@@ -289,10 +292,10 @@ begin
     select t.answers, t.positions, t.rest, t.postings into v_answers, v_order, v_rest, v_postings
     from ledger_private.take_new_keys(p_envelopes, p_bound, p_sources, p_api_key_ids, p_refusals) t;
 
-    -- 1b. First arrivals that post, one at a time in the call's order, after taking every
-    -- transaction lock they need in one order (originals first, as a single posting takes them). A later arrival of an
-    -- existing key is decided in step 2, after them; should one come before a posting that can heal
-    -- its key (a key held for MISSING_REFERENCE), that order matters, and the call goes one by one.
+    -- 1b. First arrivals that post, after taking every transaction lock they need in one order
+    -- (originals first, as a single posting takes them). A later arrival of an existing key is
+    -- decided in step 2, after them; should one come before a posting that can heal its key (a key
+    -- held for MISSING_REFERENCE), that order matters, and the call goes one by one.
     if v_postings is not null then
       if exists (select from unnest(v_rest) r join ledger.exceptions e
                    on e.tenant_id = r.tenant_id and e.idempotency_key = r.idempotency_key and e.status = 'open' and e.reason_code = 'MISSING_REFERENCE'
