@@ -44,7 +44,8 @@ const rejections = async () => (await h.owner.query(
 const asRecorded = (s: string) => [...s.replace(/\u0000/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')]
   .slice(0, 255).join('');
 
-const RUNS = 300;
+// 400, as the SQL property: the rarest outcomes (a conflict, an unknown type) come a few times in 100.
+const RUNS = 400;
 
 test('POST /v1/events: never 5xx; refusals as the contract says, recorded; 2xx as the outcome table says, for what Bronze holds', async () => {
   const tally = new Tally('hostile envelopes (HTTP): outcomes', HOSTILE_OUTCOMES);
