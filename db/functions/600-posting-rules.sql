@@ -93,6 +93,35 @@ as $$
 $$;
 comment on function ledger_private.line_is_plain(jsonb, integer) is 'Whether a sale''s line passes the posting rules'' schema checks (sku, qty above zero, amount of the currency): true only when it does.';
 
+create or replace function ledger_private.lines_of(p_envelope jsonb, p_minor_units integer)
+returns table (lines_plain boolean, lines_amount numeric)
+language sql
+immutable
+parallel safe
+as $$
+  -- A sale's lines in one pass: whether every one is plain (true without lines) and their amounts
+  -- summed (those that are numbers). A one-row table function, inlined into the query that reads it.
+  select coalesce(bool_and(ledger_private.line_is_plain(x.line, p_minor_units)), true),
+         sum(case when jsonb_typeof(x.line -> 'amount') = 'number' then (x.line ->> 'amount')::numeric end)
+  from jsonb_array_elements(case when jsonb_typeof(p_envelope -> 'line_items') = 'array' then p_envelope -> 'line_items' else '[]' end) x(line)
+$$;
+comment on function ledger_private.lines_of(jsonb, integer) is 'A sale''s lines in one pass: whether all are plain (ledger_private.line_is_plain) and the sum of their amounts.';
+
+create or replace function ledger_private.makes_total(p_envelope jsonb, p_lines_amount numeric)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+  -- Whether a plain sale's lines (their amounts summed: p_lines_amount), tax and discount make its
+  -- total (TOTALS_MISMATCH otherwise); without lines there is nothing to add up. Its amounts must be
+  -- numbers (ledger_private.sale_is_plain and line_is_plain passed).
+  select jsonb_typeof(p_envelope -> 'line_items') is distinct from 'array'
+      or coalesce(p_lines_amount, 0) + coalesce((p_envelope ->> 'tax_amount')::numeric, 0)
+         - coalesce((p_envelope ->> 'discount_amount')::numeric, 0) = (p_envelope ->> 'total_amount')::numeric
+$$;
+comment on function ledger_private.makes_total(jsonb, numeric) is 'Whether a plain sale''s lines (summed), tax and discount make its total; true without lines.';
+
 create or replace function ledger_private.posting_schema_errors(p_envelope jsonb, p_kind text)
 returns jsonb
 language plpgsql
@@ -319,16 +348,12 @@ begin
   -- A sale whose fields and lines pass the schema checks and make its total (the usual one): one
   -- query, instead of the worded list of errors and the sum of its lines.
   if p_kind = 'sale' then
-    select case when ledger_private.sale_is_plain(p_envelope, c.minor_units)
-                     and (select coalesce(bool_and(ledger_private.line_is_plain(x.line, c.minor_units)), true)
-                          from jsonb_array_elements(case when jsonb_typeof(p_envelope -> 'line_items') = 'array' then p_envelope -> 'line_items' else '[]' end) x(line))
-                then jsonb_typeof(p_envelope -> 'line_items') is distinct from 'array'
-                     or (select coalesce(sum((x.line ->> 'amount')::numeric), 0) from jsonb_array_elements(p_envelope -> 'line_items') x(line))
-                        + coalesce((p_envelope ->> 'tax_amount')::numeric, 0) - coalesce((p_envelope ->> 'discount_amount')::numeric, 0)
-                        = (p_envelope ->> 'total_amount')::numeric
-                else false end
+    select case when ledger_private.sale_is_plain(p_envelope, c.minor_units) and l.lines_plain
+                then ledger_private.makes_total(p_envelope, l.lines_amount) else false end
     into v_plain
-    from ledger.currencies c where c.currency = p_envelope ->> 'currency';
+    from ledger.currencies c
+    cross join lateral ledger_private.lines_of(p_envelope, c.minor_units) l
+    where c.currency = p_envelope ->> 'currency';
   end if;
   if v_plain is not true then
     v_errors := ledger_private.posting_schema_errors(p_envelope, p_kind);

@@ -64,11 +64,7 @@ begin
                    where e.tenant_id = p.tenant_id and e.waits_for_store_id = p.store_id and e.waits_for_txn_id = p.txn_id and e.status = 'open' offset 0) as awaited
     from p
     join ledger.currencies c on c.currency = p.envelope ->> 'currency'
-    cross join lateral (
-      select coalesce(bool_and(ledger_private.line_is_plain(x.line, c.minor_units)), true) as lines_plain,
-             sum(case when jsonb_typeof(x.line -> 'amount') = 'number' then (x.line ->> 'amount')::numeric end) as lines_amount
-      from jsonb_array_elements(case when jsonb_typeof(p.envelope -> 'line_items') = 'array' then p.envelope -> 'line_items' else '[]' end) x(line)
-    ) l
+    cross join lateral ledger_private.lines_of(p.envelope, c.minor_units) l
     where p.kind = 'sale'
       and not exists (select from shared_txns s where s.tenant_id = p.tenant_id and s.store_id = p.store_id and s.txn_id = p.txn_id)
       and not exists (select from shared_sources s where s.tenant_id = p.tenant_id and s.source_system is not distinct from p.envelope ->> 'source_system'
@@ -78,10 +74,7 @@ begin
     select p.* from probed p
     -- (A case, so that amounts are read as numbers only once they are known to be numbers.)
     where case when ledger_private.sale_is_plain(p.envelope, p.minor_units) and p.lines_plain
-               then jsonb_typeof(p.envelope -> 'line_items') is distinct from 'array'
-                    or coalesce(p.lines_amount, 0) + coalesce((p.envelope ->> 'tax_amount')::numeric, 0)
-                       - coalesce((p.envelope ->> 'discount_amount')::numeric, 0) = (p.envelope ->> 'total_amount')::numeric
-               else false end
+               then ledger_private.makes_total(p.envelope, p.lines_amount) else false end
       and not p.txn_taken and not p.source_taken and not p.awaited
   ), dated as (
     -- The business day in the store's zone (a store not yet made: its tenant's), as
